@@ -1,0 +1,226 @@
+"""The stages every experiment is made of, each one a saved run.
+
+    pretrain   MLM pre-training of a BERT of size (L, H) on an unlabeled corpus
+    teacher    a pre-trained model fine-tuned on the labeled task
+    student    basic / D / PF / PD (Turc et al. 2019): an initialisation, then
+               supervised training on D_L or distillation on a transfer set D_T
+               from the teacher's cached outputs (optionally fine-tuned after)
+
+A stage is described by a flat config; its run id is a hash of that config and
+of the ids of the stages it builds on, so `Plan.execute()` can skip what is
+done, resume the rest, and rebuild a missing checkpoint when a later stage
+needs it. Hub names or local folders can stand in for the pretrain and teacher
+stages (`init='google/bert_uncased_L-4_H-256_A-4'`).
+"""
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from minilab import data, distill, models, paths, runs
+from minilab.teacher import cached_outputs, fingerprint
+from minilab.train import evaluate, fit
+
+PROCEDURES = ('basic', 'D', 'PF', 'PD')
+PRETRAINED = {'PF': True, 'PD': True, 'basic': False, 'D': False}
+DISTILLED = {'D': True, 'PD': True, 'basic': False, 'PF': False}
+
+
+def checkpoint_dir(rid):
+    return paths.CACHE / 'checkpoints' / rid
+
+
+def _log(msg):
+    print(msg, flush=True)
+
+
+class Plan:
+    """An ordered set of stage configs (upstream stages first), keyed by run id."""
+
+    def __init__(self, paper):
+        self.paper = paper
+        self.configs = {}
+
+    def add(self, config):
+        rid = runs.run_id(config)
+        self.configs.setdefault(rid, config)
+        return rid
+
+    def ids(self, kind=None):
+        return [r for r, c in self.configs.items() if kind is None or c['kind'] == kind]
+
+    def todo(self):
+        return [r for r in self.configs if not runs.is_done(self.paper, r)]
+
+    def execute(self, log=_log, progress=False):
+        """Run every stage that has no record yet; returns the ids it ran."""
+        todo = self.todo()
+        done = len(self.configs) - len(todo)
+        log(f'{self.paper}: {len(self.configs)} runs, {done} done, {len(todo)} to do')
+        for i, rid in enumerate(todo, 1):
+            start = time.perf_counter()
+            self.run(rid, progress=progress)
+            log(f'[{i}/{len(todo)}] {rid} {self.describe(rid)} '
+                f'({time.perf_counter() - start:.1f} s)')
+        return todo
+
+    def checkpoint(self, ref):
+        """A loadable path for `ref`: a run id of this plan (built if missing),
+        or a hub name / local folder given as is."""
+        if ref not in self.configs:
+            return ref
+        folder = checkpoint_dir(ref)
+        if not (folder / 'config.json').exists():
+            self.run(ref)
+        return str(folder)
+
+    def describe(self, rid):
+        c = self.configs[rid]
+        text = f"{c['kind']} {c.get('procedure', '')} {c.get('size', '')} seed {c['seed']}"
+        metrics = runs.load_record(self.paper, rid)['metrics']
+        if 'test_accuracy' in metrics:
+            text += f": test accuracy {metrics['test_accuracy']:.1f}"
+        return ' '.join(text.split())
+
+    def run(self, rid, progress=False):
+        config = self.configs[rid]
+        fn = {'pretrain': run_pretrain, 'teacher': run_teacher, 'student': run_student}[config['kind']]
+        return fn(self, rid, config, progress)
+
+
+
+
+def _save_model(model, tokenizer, rid):
+    """save_pretrained into a temporary folder, then rename (atomic)."""
+    folder = checkpoint_dir(rid)
+    tmp = folder.with_name(folder.name + '.tmp')
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+    return folder
+
+
+def _task(config):
+    return data.load_task(config['task'], train_size=config.get('train_size'),
+                          dev_size=config.get('dev_size'), test_size=config.get('test_size'),
+                          seed=config.get('data_seed', 0), domain=config.get('domain', 'movies'))
+
+
+def _fit_args(config, progress, desc):
+    return dict(epochs=config['epochs'], lr=config['lr'], batch_size=config['batch_size'],
+                seed=config['seed'], warmup=config.get('warmup', 0.06),
+                mixed_precision=config.get('mixed_precision', 'no'), progress=progress, desc=desc,
+                checkpoint_dir=paths.CACHE / 'loops' / config['_rid'] if config.get('resumable') else None)
+
+
+# -----------------------------------------------------------------------------
+# pretrain
+
+
+def run_pretrain(plan, rid, config, progress=False):
+    tokenizer = data.load_tokenizer(config['tokenizer'])
+    corpus = data.lm_corpus(config['corpus'], config['corpus_size'], seed=config.get('data_seed', 0))
+    tokenized = data.tokenize(corpus, tokenizer, config['max_length'])
+    L, H = config['L'], config['H']
+    model = models.new_mlm_model(models.bert_config(L, H, len(tokenizer),
+                                                    max_position_embeddings=config['max_length']))
+    token_weights = None
+    if config.get('mlm_smoothing'):  # DistilBERT: mask rare tokens more often
+        from minilab.masking import token_weights_from_counts
+        counts = np.bincount(np.concatenate(tokenized['input_ids']), minlength=len(tokenizer))
+        token_weights = token_weights_from_counts(counts, config['mlm_smoothing'],
+                                                  tokenizer.all_special_ids)
+    objective = distill.mlm(tokenizer, config.get('mlm_probability', 0.15), token_weights,
+                            seed=config['seed'])
+    result = fit(model, objective, {'mlm': 1.0}, tokenized, tokenizer,
+                 **_fit_args(dict(config, _rid=rid), progress, f'pretrain {config["size"]}'))
+    _save_model(model, tokenizer, rid)
+    last = result['history'][-1] if result['history'] else {}
+    runs.save_run(plan.paper, config, {'train_mlm_loss': last.get('train_mlm')},
+                  history=result['history'], timings=_timings(result))
+    return rid
+
+
+def _timings(result, **extra):
+    t = {k: result[k] for k in ('train_seconds', 'train_tokens', 'train_flops', 'steps',
+                                'non_embedding_params', 'processes', 'mixed_precision')}
+    t.update(extra)
+    return t
+
+
+# -----------------------------------------------------------------------------
+# teacher
+
+
+def run_teacher(plan, rid, config, progress=False):
+    task = _task(config)
+    tokenizer = data.load_tokenizer(config['tokenizer'])
+    model = models.init_from_pretrained(plan.checkpoint(config['init']), task.num_labels)
+    train = data.tokenize(task.train, tokenizer, config['max_length'])
+    dev = data.tokenize(task.dev, tokenizer, config['max_length'])
+    result = fit(model, distill.supervised(), {'ce': 1.0}, train, tokenizer, dev_data=dev,
+                 **_fit_args(dict(config, _rid=rid), progress, 'teacher'))
+    metrics = _final_metrics(model, result, task, tokenizer, config)
+    metrics['params'] = models.count_parameters(model)
+    _save_model(model, tokenizer, rid)
+    runs.save_run(plan.paper, config, metrics, history=result['history'], timings=_timings(result))
+    return rid
+
+
+def _final_metrics(model, result, task, tokenizer, config):
+    test = evaluate(model, data.tokenize(task.test, tokenizer, config['max_length']), tokenizer)
+    best = result['best_dev'] or {}
+    return {'dev_accuracy': best.get('accuracy'), 'best_step': best.get('step'),
+            'test_accuracy': test['accuracy'], 'test_macro_f1': test['macro_f1']}
+
+
+# -----------------------------------------------------------------------------
+# student
+
+
+def run_student(plan, rid, config, progress=False):
+    task = _task(config)
+    tokenizer = data.load_tokenizer(config['tokenizer'])
+    L, H = config['L'], config['H']
+    if config['init'] == 'random':
+        model = models.init_random(models.bert_config(L, H, len(tokenizer),
+                                                      max_position_embeddings=config['max_length']),
+                                   task.num_labels)
+    else:
+        model = models.init_from_pretrained(plan.checkpoint(config['init']), task.num_labels)
+    dev = data.tokenize(task.dev, tokenizer, config['max_length'])
+    extra = {}
+    if config.get('transfer'):
+        transfer = data.TransferSet(**config['transfer'])
+        inputs = data.tokenize(transfer.load(), tokenizer, config['max_length'])
+        teacher_dir = plan.checkpoint(config['teacher'])
+        teacher = models.load_model(teacher_dir, kind='classifier', num_labels=task.num_labels)
+        outputs, info = cached_outputs(teacher, teacher_dir, inputs, transfer.key, tokenizer,
+                                       config['tokenizer'], config['max_length'], ('logits',))
+        train = inputs.add_column('teacher_logits', [row for row in outputs['logits']])
+        objective, weights = distill.distillation(config.get('temperature', 1.0)), {config['loss']: 1.0}
+        extra.update(info)
+    else:
+        train = data.tokenize(task.train, tokenizer, config['max_length'])
+        objective, weights = distill.supervised(), {'ce': 1.0}
+    result = fit(model, objective, weights, train, tokenizer, dev_data=dev,
+                 **_fit_args(dict(config, _rid=rid), progress, f"{config['procedure']} {config['size']}"))
+    history = result['history']
+    if config.get('finetune_epochs'):  # PD's optional last step: fine-tune on D_L
+        labeled = data.tokenize(task.train, tokenizer, config['max_length'])
+        ft = fit(model, distill.supervised(), {'ce': 1.0}, labeled, tokenizer, dev_data=dev,
+                 **_fit_args(dict(config, epochs=config['finetune_epochs'], lr=config['finetune_lr'],
+                                  _rid=rid + '-ft'), progress, 'fine-tune'))
+        history = history + [dict(row, stage='finetune') for row in ft['history']]
+        result = dict(result, best_dev=ft['best_dev'],
+                      train_seconds=result['train_seconds'] + ft['train_seconds'],
+                      train_tokens=result['train_tokens'] + ft['train_tokens'],
+                      train_flops=result['train_flops'] + ft['train_flops'],
+                      steps=result['steps'] + ft['steps'])
+    metrics = _final_metrics(model, result, task, tokenizer, config)
+    metrics['params'] = models.count_parameters(model)
+    runs.save_run(plan.paper, config, metrics, history=history, timings=_timings(result, **extra))
+    return rid

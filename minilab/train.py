@@ -1,0 +1,212 @@
+"""One training loop for MLM pre-training, fine-tuning and every distillation variant.
+
+A run is a weighted sum of named loss terms; an *objective* turns a batch into
+those terms (see `minilab.distill`). The loop itself knows nothing about
+distillation:
+
+    history = fit(model, objective, weights={'soft_ce': 1.0}, train_data=...,
+                  dev_data=..., epochs=3, lr=1e-3, batch_size=64, run_dir=...)
+
+Built on Hugging Face Accelerate, so the same code runs in one process or
+under `accelerate launch` (torch.distributed), with bf16 autocast as an option.
+Model selection uses the dev set only; the best dev state is restored at the
+end. With `checkpoint_dir`, the loop saves its state at every epoch end and a
+later call resumes from there.
+"""
+import json
+import math
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+# -----------------------------------------------------------------------------
+# batches
+
+
+def collate(tokenizer, extra=('label', 'teacher_logits', 'teacher_repr')):
+    """Pads input fields to the longest row of the batch (dynamic padding: short
+    synthetic sentences would waste most of a fixed 128-token pad); stacks any
+    extra per-example columns (labels, cached teacher outputs) as tensors."""
+    def fn(rows):
+        fields = [k for k in ('input_ids', 'attention_mask', 'token_type_ids') if k in rows[0]]
+        batch = tokenizer.pad([{k: r[k] for k in fields} for r in rows], return_tensors='pt')
+        for key in extra:
+            if key in rows[0]:
+                batch[key] = torch.tensor(np.asarray([r[key] for r in rows]))
+        return dict(batch)
+    return fn
+
+
+def make_loader(dataset, tokenizer, batch_size, shuffle, seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator,
+                      collate_fn=collate(tokenizer))
+
+
+def model_inputs(batch):
+    return {k: batch[k] for k in ('input_ids', 'attention_mask', 'token_type_ids') if k in batch}
+
+
+# -----------------------------------------------------------------------------
+# evaluation
+
+
+@torch.no_grad()
+def predict(model, dataset, tokenizer, batch_size=256, outputs=('logits',)):
+    """Logits (and optionally [CLS] representations) for a whole dataset, in order."""
+    was_training = model.training
+    model.eval()  # dropout off: predictions must be deterministic
+    loader = make_loader(dataset, tokenizer, batch_size, shuffle=False)
+    device = next(model.parameters()).device
+    out = {k: [] for k in outputs}
+    for batch in loader:
+        inputs = {k: v.to(device) for k, v in model_inputs(batch).items()}
+        want_hidden = 'cls' in outputs
+        res = model(**inputs, output_hidden_states=want_hidden) if want_hidden else model(**inputs)
+        out['logits'].append(res.logits.float().cpu())
+        if want_hidden:
+            out['cls'].append(res.hidden_states[-1][:, 0].float().cpu())
+    model.train(was_training)
+    return {k: torch.cat(v).numpy() for k, v in out.items()}
+
+
+def evaluate(model, dataset, tokenizer, batch_size=256):
+    """Accuracy and macro-F1 (scikit-learn) of a classifier on a labeled dataset."""
+    from sklearn.metrics import accuracy_score, f1_score
+    logits = predict(model, dataset, tokenizer, batch_size)['logits']
+    labels = np.asarray(dataset['label'])
+    pred = logits.argmax(-1)
+    return {'accuracy': 100 * accuracy_score(labels, pred),
+            'macro_f1': 100 * f1_score(labels, pred, average='macro')}
+
+
+# -----------------------------------------------------------------------------
+# the loop
+
+
+def non_embedding_parameters(model):
+    """Parameters that cost FLOPs per token (Kaplan et al.: embeddings don't)."""
+    return sum(p.numel() for n, p in model.named_parameters() if 'embedding' not in n)
+
+
+def fit(model, objective, weights, train_data, tokenizer, dev_data=None, epochs=1,
+        lr=1e-3, batch_size=64, weight_decay=0.01, warmup=0.06, betas=(0.9, 0.999),
+        clip=1.0, seed=0, eval_every=None, select_metric='accuracy', mixed_precision='no',
+        checkpoint_dir=None, max_steps=None, progress=True, desc='train'):
+    """Train `model` on the weighted sum of the objective's loss terms.
+
+    objective(model, batch) -> {term name: scalar tensor}; weights: {term: weight}
+    (a zero weight skips nothing but contributes nothing; unknown terms error).
+    Returns a dict with history (list of dicts), best dev metrics, timings.
+    """
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+    from tqdm.auto import tqdm
+    from transformers import get_linear_schedule_with_warmup
+
+    set_seed(seed)
+    accelerator = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=mixed_precision)
+    loader = make_loader(train_data, tokenizer, batch_size, shuffle=True, seed=seed)
+    steps_per_epoch = math.ceil(len(train_data) / batch_size / accelerator.num_processes)
+    total_steps = steps_per_epoch * epochs if max_steps is None else min(max_steps, steps_per_epoch * epochs)
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
+    optimizer = torch.optim.AdamW([{'params': decay, 'weight_decay': weight_decay},
+                                   {'params': no_decay, 'weight_decay': 0.0}], lr=lr, betas=betas)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup * total_steps), total_steps)
+    model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+
+    state = {'epoch': 0, 'step': 0, 'history': [], 'best': None, 'tokens': 0, 'seconds': 0.0}
+    best_path = None
+    if checkpoint_dir is not None:
+        checkpoint_dir = Path(checkpoint_dir)
+        best_path = checkpoint_dir / 'best.pt'
+        if (checkpoint_dir / 'loop.json').exists():  # resume where the last call stopped
+            accelerator.load_state(str(checkpoint_dir / 'state'))
+            state = json.loads((checkpoint_dir / 'loop.json').read_text())
+    best_state = torch.load(best_path) if best_path is not None and best_path.exists() else None
+
+    def run_eval():
+        metrics = evaluate(accelerator.unwrap_model(model), dev_data, tokenizer)
+        improved = state['best'] is None or metrics[select_metric] > state['best'][select_metric]
+        if improved:
+            state['best'] = dict(metrics, step=state['step'], epoch=state['epoch'])
+        return metrics, improved
+
+    eval_every = eval_every or steps_per_epoch
+    bar = tqdm(total=total_steps, initial=state['step'], desc=desc, disable=not progress,
+               leave=False)
+    model.train()
+    running = {}
+    while state['epoch'] < epochs and state['step'] < total_steps:
+        start = time.perf_counter()
+        for batch in loader:
+            with accelerator.autocast():
+                terms = objective(model, batch)
+            unknown = set(weights) - set(terms)
+            if unknown:
+                raise ValueError(f'loss weights name unknown terms {sorted(unknown)}; '
+                                 f'this objective gives: {", ".join(sorted(terms))}')
+            loss = sum(weights[k] * terms[k] for k in weights)
+            optimizer.zero_grad(set_to_none=True)
+            accelerator.backward(loss)
+            if clip:
+                accelerator.clip_grad_norm_(model.parameters(), clip)
+            optimizer.step()
+            scheduler.step()
+            state['step'] += 1
+            state['tokens'] += int(batch['attention_mask'].sum()) * accelerator.num_processes
+            for k, v in terms.items():
+                running[k] = running.get(k, 0.0) + float(v.detach())
+            running["loss"] = running.get("loss", 0.0) + float(loss.detach())
+            running['n'] = running.get('n', 0) + 1
+            bar.update(1)
+            if state['step'] % eval_every == 0 or state['step'] == total_steps:
+                row = {'step': state['step'], 'epoch': state['epoch'] + 1,
+                       'lr': scheduler.get_last_lr()[0]}
+                row.update({f'train_{k}': v / running['n'] for k, v in running.items() if k != 'n'})
+                running = {}
+                if dev_data is not None:
+                    metrics, improved = run_eval()
+                    row.update({f'dev_{k}': v for k, v in metrics.items()})
+                    if improved:  # keep the best dev weights, on CPU
+                        best_state = {k: v.detach().cpu().clone() for k, v in
+                                      accelerator.unwrap_model(model).state_dict().items()}
+                    bar.set_postfix({select_metric: f'{metrics[select_metric]:.1f}'})
+                state['history'].append(row)
+            if state['step'] >= total_steps:
+                break
+        state['seconds'] += time.perf_counter() - start
+        state['epoch'] += 1
+        if checkpoint_dir is not None and accelerator.is_main_process:
+            _save_loop_state(accelerator, checkpoint_dir, state, best_state)
+    bar.close()
+    unwrapped = accelerator.unwrap_model(model)
+    if best_state is not None:
+        unwrapped.load_state_dict(best_state)  # dev-set model selection
+    n = non_embedding_parameters(unwrapped)
+    return {'history': state['history'], 'best_dev': state['best'], 'steps': state['step'],
+            'train_seconds': state['seconds'], 'train_tokens': state['tokens'],
+            'train_flops': 6 * n * state['tokens'], 'non_embedding_params': n,
+            'processes': accelerator.num_processes, 'mixed_precision': mixed_precision}
+
+
+def _save_loop_state(accelerator, checkpoint_dir, state, best_state):
+    """Atomic: write a new folder, then swap it in, so a crash mid-save leaves
+    the previous checkpoint intact."""
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    tmp = checkpoint_dir / 'state.tmp'
+    shutil.rmtree(tmp, ignore_errors=True)
+    accelerator.save_state(str(tmp))
+    if best_state is not None:
+        torch.save(best_state, checkpoint_dir / 'best.pt.tmp')
+        os.replace(checkpoint_dir / 'best.pt.tmp', checkpoint_dir / 'best.pt')
+    shutil.rmtree(checkpoint_dir / 'state', ignore_errors=True)
+    os.replace(tmp, checkpoint_dir / 'state')
+    (checkpoint_dir / 'loop.json.tmp').write_text(json.dumps(state))
+    os.replace(checkpoint_dir / 'loop.json.tmp', checkpoint_dir / 'loop.json')
