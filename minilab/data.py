@@ -109,8 +109,10 @@ def load_task(spec, train_size=None, dev_size=None, test_size=None, seed=0,
 
 
 def _looks_local(spec):
-    return os.path.sep in spec or spec.startswith('.') or Path(spec).exists() \
-        or Path(spec).suffix in ('.csv', '.tsv', '.json', '.jsonl', '.parquet')
+    # 'owner/dataset' is a hub name; a path must exist, start like one or
+    # carry a data file extension
+    return Path(spec).exists() or spec.startswith(('.', '/', '~')) \
+        or Path(spec).suffix in ('.csv', '.tsv', '.json', '.jsonl', '.parquet', '.txt')
 
 
 def _load_hub(spec):
@@ -193,7 +195,7 @@ def _load_local(spec):
 
 def _standardise(spec, raw, columns, label_names, seed):
     """Rename to text/text_pair/label, map string labels to ids, pick splits."""
-    from datasets import ClassLabel
+    from datasets import ClassLabel, Features, Value
     splits = dict(raw)
     train = splits['train']
     cols = train.column_names
@@ -228,8 +230,12 @@ def _standardise(spec, raw, columns, label_names, seed):
                 'label': labels}
 
     out = {}
+    # explicit features: without them a string column named 'label' keeps its
+    # string type and the converted ids come back as '0', '1'
+    features = Features({'text': Value('string'), 'text_pair': Value('string'),
+                         'label': Value('int64')})
     for name, ds in splits.items():
-        ds = ds.map(convert, batched=True, remove_columns=ds.column_names)
+        ds = ds.map(convert, batched=True, remove_columns=ds.column_names, features=features)
         out[name] = ds.filter(lambda b: [y >= 0 for y in b['label']], batched=True)
     test_name = columns.get('test_split', 'test')
     test = out.get(test_name) if test_name in out and len(out[test_name]) else None
@@ -251,6 +257,7 @@ def _standardise(spec, raw, columns, label_names, seed):
 
 WORLD_VOCAB_SIZE = 1000
 SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]']
+MODEL_INPUT_NAMES = ['input_ids', 'token_type_ids', 'attention_mask']
 
 
 def train_wordpiece(texts, vocab_size=WORLD_VOCAB_SIZE, lowercase=True):
@@ -267,21 +274,24 @@ def train_wordpiece(texts, vocab_size=WORLD_VOCAB_SIZE, lowercase=True):
         single='[CLS] $A [SEP]', pair='[CLS] $A [SEP] $B:1 [SEP]:1',
         special_tokens=[('[CLS]', cls), ('[SEP]', sep)])
     # transformers 5 ignores vocab_file= (env.md); tokenizer_object= is the safe way
+    # model_input_names: transformers 5 defaults to input_ids + attention_mask
+    # only, dropping the pair segment ids the template above sets
     return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token='[UNK]', pad_token='[PAD]',
-                                   cls_token='[CLS]', sep_token='[SEP]', mask_token='[MASK]')
+                                   cls_token='[CLS]', sep_token='[SEP]', mask_token='[MASK]',
+                                   model_input_names=MODEL_INPUT_NAMES)
 
 
 def world_tokenizer(seed=0, n_sentences=50_000, vocab_size=WORLD_VOCAB_SIZE):
     """The world's WordPiece tokenizer, trained once and cached on disk."""
     from transformers import PreTrainedTokenizerFast
-    key = hashlib.sha256(repr(('world-wordpiece', 1, seed, n_sentences, vocab_size)).encode())
+    key = hashlib.sha256(repr(('world-wordpiece', 2, seed, n_sentences, vocab_size)).encode())
     folder = paths.CACHE / 'tokenizers' / f'world-{key.hexdigest()[:12]}'
     if not (folder / 'tokenizer.json').exists():
         tok = train_wordpiece(world.lm_corpus(n_sentences, seed=seed), vocab_size)
         tmp = folder.with_name(folder.name + '.tmp')
         tok.save_pretrained(tmp)
         tmp.replace(folder) if not folder.exists() else None
-    return PreTrainedTokenizerFast.from_pretrained(folder)
+    return PreTrainedTokenizerFast.from_pretrained(folder, model_input_names=MODEL_INPUT_NAMES)
 
 
 def load_tokenizer(name_or_path='world'):
@@ -291,7 +301,7 @@ def load_tokenizer(name_or_path='world'):
     from transformers import AutoTokenizer
     try:
         return AutoTokenizer.from_pretrained(name_or_path)
-    except OSError:
+    except (OSError, ValueError):  # transformers 5: ValueError for a folder without tokenizer files
         local = Path(name_or_path).exists()
         raise DataError(f'tokenizer {name_or_path!r} could not be loaded: '
                         + ('the folder has no tokenizer files' if local else

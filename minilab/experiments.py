@@ -12,6 +12,8 @@
 A preset is a flat dict of literals; any key can be overridden by name, and an
 unknown name or preset is an error naming the valid ones.
 """
+import copy
+
 from minilab import models, runs
 from minilab.stages import DISTILLED, PRETRAINED, PROCEDURES, Plan
 
@@ -43,9 +45,9 @@ WR_MAIN_MINI = dict(
     pretrain_batch_size=128,
     student_init='pretrain',     # 'pretrain' (kit pre-trains) or a name/path template with {L} {H} {A}
     # teacher: a bigger pre-trained model fine-tuned on D_L
-    teacher_size='L6_H256',
+    teacher_size='base',           # mini-scale BERT-Base analog (L6_H192)
     teacher_init='pretrain',     # 'pretrain' or a name/path (e.g. bert-large-uncased)
-    teacher_pretrain_epochs=1,
+    teacher_pretrain_epochs=2,
     teacher_pretrain_lr=5e-4,
     teacher_lr=3e-4,
     teacher_epochs=6,
@@ -68,7 +70,7 @@ WR_MAIN_PRESETS = {
     'mini': WR_MAIN_MINI,
     'tiny': dict(WR_MAIN_MINI, train_size=200, dev_size=100, test_size=200,
                  sizes=['tiny', 'mini'], seeds=[0], corpus_size=2000, pretrain_epochs=1,
-                 teacher_size='L2_H64', teacher_pretrain_epochs=1, teacher_epochs=2,
+                 teacher_size='L2_H64', teacher_pretrain_epochs=2, teacher_epochs=2,
                  epochs=2, transfer_size=300, distill_epochs=1),
     'paper': dict(WR_MAIN_MINI, task='glue/sst2', train_size=None, dev_size=None,
                   test_size=None, tokenizer='bert-base-uncased', max_length=128,
@@ -143,7 +145,7 @@ def params(name, preset='mini', **overrides):
     presets = EXPERIMENTS[name]['presets']
     if preset not in presets:
         raise ExperimentError(f'unknown preset {preset!r} for {name}; valid: {", ".join(presets)}')
-    p = dict(presets[preset])
+    p = copy.deepcopy(presets[preset])  # callers may mutate lists
     for key, value in overrides.items():
         if value is None:
             continue
@@ -162,7 +164,8 @@ def params(name, preset='mini', **overrides):
 
 
 def build_plan(name, preset='mini', **overrides):
-    return EXPERIMENTS[name]['plan'](params(name, preset, **overrides))
+    p = params(name, preset, **overrides)  # validates everything before any compute
+    return EXPERIMENTS[name]['plan'](p)
 
 
 def results(name, preset='mini', kind='student', root=None, **overrides):

@@ -311,8 +311,10 @@ def _pair(rng, label, seen_only):
             premise = f'the {agent} {past} {_a(category)}{where} .'
             h_obj = f'the {thing}'
         else:
-            other = _pick(rng, [t for t in CATEGORIES[category] if t != thing],
-                          seen_only, zipf=0.7)
+            # filter the seen head, not the whole list: removing `thing` from
+            # the whole list would shift an unseen member into the head
+            members = CATEGORIES[category][:N_SEEN] if seen_only else CATEGORIES[category]
+            other = _pick(rng, [t for t in members if t != thing], seen_only, zipf=0.7)
             h_verb, h_obj = f'also {past}', f'the {other}'
     return premise, f'{h_agent} {h_verb} {h_obj}{h_where} .'
 

@@ -1,0 +1,4 @@
+from minilab.cli import main
+import sys
+
+sys.exit(main())

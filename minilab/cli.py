@@ -1,0 +1,109 @@
+"""The command line: `minilab` or `python -m minilab`.
+
+    minilab list                                    # experiments and notebooks
+    minilab run wr_main --preset mini --seeds 0 1 2 # train what is missing (resumable)
+    minilab run wr_main --preset tiny --set transfer_size=500
+    minilab reproduce                               # every notebook, from saved runs
+    minilab reproduce wr_f4_main_result --smoke
+
+Bad input (unknown experiment, preset, size, parameter, notebook) exits with
+status 2 and one line naming the value and the valid choices, before any
+compute starts.
+"""
+import argparse
+import ast
+import os
+import sys
+
+# offline by default: a hub name fails at once instead of retrying for ~46 s;
+# set HF_HUB_OFFLINE=0 to use the hub (paper scale)
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+os.environ.setdefault('HF_DATASETS_OFFLINE', '1')
+os.environ.setdefault('TOKENIZERS_PARALLELISM', 'false')
+
+
+def _value(text):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='minilab', description=__doc__.split('\n')[0])
+    sub = parser.add_subparsers(dest='command', required=True)
+    sub.add_parser('list', help='experiments, presets and notebooks')
+    run = sub.add_parser('run', help='train the missing runs of an experiment (resumable)')
+    run.add_argument('experiment')
+    run.add_argument('--preset', default='mini', help='tiny, mini or paper')
+    run.add_argument('--seeds', type=int, nargs='+')
+    run.add_argument('--sizes', nargs='+')
+    run.add_argument('--task')
+    run.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
+                     help='override any preset parameter')
+    run.add_argument('--progress', action='store_true', help='show a progress bar per run')
+    run.add_argument('--dry-run', action='store_true', help='list the runs, train nothing')
+    rep = sub.add_parser('reproduce', help='execute notebooks from the saved runs')
+    rep.add_argument('notebooks', nargs='*')
+    rep.add_argument('--smoke', action='store_true', help='tiny fixture runs (tests)')
+    rep.add_argument('-p', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'))
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ValueError as err:  # every user-input error of the kit is a ValueError
+        print(f'minilab: error: {err}', file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print('minilab: interrupted; finished runs are saved, run the same command to resume',
+              file=sys.stderr)
+        return 130
+
+
+def _dispatch(args):
+    from minilab import experiments
+    if args.command == 'list':
+        from minilab import notebooks
+        print('experiments (minilab run NAME --preset P):')
+        for name, e in experiments.EXPERIMENTS.items():
+            print(f"  {name:<12} presets {', '.join(e['presets'])}; {e['about']} "
+                  f"-> notebooks/{e['notebook']}.py")
+        print('notebooks (minilab reproduce NAME):')
+        for name in notebooks.list_notebooks(include_templates=False):
+            print(f'  {name}')
+        return 0
+    if args.command == 'run':
+        overrides = {'seeds': args.seeds, 'sizes': args.sizes, 'task': args.task}
+        for item in args.set:
+            if '=' not in item:
+                raise ValueError(f'--set wants KEY=VALUE, got {item!r}')
+            key, value = item.split('=', 1)
+            overrides[key] = _value(value)
+        plan = experiments.build_plan(args.experiment, args.preset, **overrides)
+        if args.dry_run:
+            for rid in plan.configs:
+                print(rid, 'done' if rid not in plan.todo() else 'to do')
+            return 0
+        import datasets
+        datasets.disable_progress_bars()
+        plan.execute(progress=args.progress)
+        return 0
+    if args.command == 'reproduce':
+        from minilab import notebooks
+        params = {k: _value(v) for k, v in args.p}
+        names = args.notebooks or None
+        if names:
+            known = notebooks.list_notebooks()
+            for name in names:
+                if name not in known:
+                    raise ValueError(f'unknown notebook {name!r}; valid: {", ".join(known)}')
+        try:
+            notebooks.reproduce(names, parameters=params or None, smoke=args.smoke)
+        except notebooks.NotebookError as err:
+            print(f'minilab: {err}', file=sys.stderr)
+            return 1
+        return 0
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""What the notebooks record: the findings scorecard and the manifest.
+
+    record_finding('WR-F4', paper='turc2019', claim='PD > PF > D > basic at every size',
+                   measured='tiny: PD 91.2±0.4 > ...', holds=True,
+                   notebook='wr_f4_main_result', preset='mini')
+    record_outputs('wr_f4_main_result', notebook=..., parameters=..., run_ids=..., outputs=...)
+
+results/findings.csv has one row per (finding id, preset): which of the
+papers' findings the kit reproduces, at a glance (the README shows it).
+results/manifest.json maps each figure/table to its notebook, parameters,
+input runs and output files. Smoke runs pass root= so they never touch results/.
+"""
+import csv
+import io
+import json
+from pathlib import Path
+
+from minilab import paths
+from minilab.runs import atomic_write_text
+
+FINDING_COLUMNS = ['id', 'paper', 'preset', 'claim', 'measured', 'holds', 'notebook']
+
+
+def record_finding(finding_id, paper, claim, measured, holds, notebook, preset, path=None):
+    """Insert or replace the row of (finding_id, preset) in findings.csv."""
+    path = Path(path or paths.FINDINGS)
+    rows = []
+    if path.exists():
+        with open(path, newline='') as f:
+            rows = [r for r in csv.DictReader(f)
+                    if not (r['id'] == finding_id and r['preset'] == preset)]
+    rows.append({'id': finding_id, 'paper': paper, 'preset': preset, 'claim': claim,
+                 'measured': measured, 'holds': 'yes' if holds else 'no', 'notebook': notebook})
+    rows.sort(key=lambda r: (r['paper'], r['id'], r['preset']))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, FINDING_COLUMNS, lineterminator='\n')
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, out.getvalue())
+    return path
+
+
+def load_findings(path=None):
+    import pandas as pd
+    path = Path(path or paths.FINDINGS)
+    return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=FINDING_COLUMNS)
+
+
+def record_outputs(item_id, notebook, parameters, run_ids, outputs, path=None):
+    """Insert or replace one figure/table entry of the manifest."""
+    path = Path(path or paths.MANIFEST)
+    manifest = json.loads(path.read_text()) if path.exists() else {}
+    def rel(p):
+        p = Path(p)
+        return str(p.relative_to(paths.ROOT)) if p.is_absolute() and p.is_relative_to(paths.ROOT) else str(p)
+    manifest[item_id] = {'notebook': notebook, 'parameters': parameters,
+                         'runs': sorted(run_ids), 'outputs': [rel(p) for p in outputs]}
+    atomic_write_text(path, json.dumps(dict(sorted(manifest.items())), indent=1) + '\n')
+    return path
+
+
+def findings_markdown(path=None):
+    """The scorecard as a Markdown table (for the README)."""
+    df = load_findings(path)
+    if df.empty:
+        return '_no findings recorded yet_'
+    return df[['id', 'preset', 'claim', 'measured', 'holds']].to_markdown(index=False)
