@@ -25,6 +25,8 @@ import argparse
 import copy
 import json
 import platform
+import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,7 +41,10 @@ OUT = paths.BUILD / 'benchmarks' / 'distill_vs_trainer.json'
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--teacher', default='L6_H256')
+    p.add_argument('--teacher', default='L6_H192')
+    p.add_argument('--teacher-dir', default=None,
+                   help='a fine-tuned teacher saved by the kit (e.g. cache/checkpoints/teacher-*); '
+                        'default: fine-tune a random-init teacher here')
     p.add_argument('--student', default='L2_H64')
     p.add_argument('--transfer-size', type=int, default=8000)
     p.add_argument('--epochs', type=int, default=3)
@@ -47,15 +52,18 @@ def parse_args(argv=None):
     p.add_argument('--max-length', type=int, default=48)
     p.add_argument('--lr', type=float, default=1e-3)
     p.add_argument('--labeled-size', type=int, default=2000, help='teacher fine-tuning examples')
-    p.add_argument('--teacher-epochs', type=int, default=2)
-    p.add_argument('--teacher-lr', type=float, default=5e-4)
+    p.add_argument('--teacher-epochs', type=int, default=3,
+                   help='a random-init L6 teacher stays at chance after 2 epochs')
+    p.add_argument('--teacher-lr', type=float, default=3e-4)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--threads', type=int, default=0,
+                   help='torch threads (0: torch default); 1 is steadier on a busy machine')
     p.add_argument('--out', type=Path, default=OUT)
     p.add_argument('--quick', action='store_true', help='transfer 1000, 1 epoch, teacher L2_H128')
     args = p.parse_args(argv)
-    if args.quick:
-        args.transfer_size, args.epochs, args.teacher = 1000, 1, 'L2_H128'
-        args.labeled_size, args.teacher_epochs = 1000, 1
+    if args.quick:  # new defaults; options given explicitly still win
+        p.set_defaults(transfer_size=1000, epochs=1, teacher='L2_H128', teacher_lr=1e-3)
+        args = p.parse_args(argv)
     return args
 
 
@@ -130,7 +138,7 @@ def run_minilab(student, teacher, inputs, tokenizer, dev, args):
 
 
 def run_trainer(student, teacher, inputs, tokenizer, dev, args):
-    from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
+    from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
 
     clock = EpochClock(-(-len(inputs) // args.batch_size))
 
@@ -148,7 +156,7 @@ def run_trainer(student, teacher, inputs, tokenizer, dev, args):
             return (loss, outputs) if return_outputs else loss
 
     training_args = TrainingArguments(
-        output_dir=str(paths.BUILD / 'benchmarks' / 'trainer_tmp'), use_cpu=True, report_to='none',
+        output_dir=tempfile.mkdtemp(prefix='trainer-'), use_cpu=True, report_to='none',
         remove_unused_columns=False, learning_rate=args.lr, per_device_train_batch_size=args.batch_size,
         num_train_epochs=args.epochs, weight_decay=0.01, warmup_steps=0.06, max_grad_norm=1.0,
         seed=args.seed, save_strategy='no', eval_strategy='no', logging_strategy='no',
@@ -156,7 +164,9 @@ def run_trainer(student, teacher, inputs, tokenizer, dev, args):
     trainer = DistillationTrainer(model=student, args=training_args, train_dataset=inputs,
                                   data_collator=DataCollatorWithPadding(tokenizer),
                                   processing_class=tokenizer, teacher_model=teacher)
+    trainer.remove_callback(PrinterCallback)  # it prints the final metrics dict
     trainer.train()
+    shutil.rmtree(training_args.output_dir, ignore_errors=True)  # saves nothing; may be empty
     seconds = clock.epoch_seconds(time.perf_counter())
     return seconds, evaluate(student, dev, tokenizer)['accuracy']
 
@@ -165,6 +175,8 @@ def main(argv=None):
     import datasets
     datasets.disable_progress_bars()
     args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     env = environment()
     peak = gemm_peak()
     print(f"CPU {env['cpu']} ({env['cores']} cores), torch {env['torch']} with "
@@ -185,11 +197,15 @@ def main(argv=None):
                                                      max_position_embeddings=args.max_length),
                                   task.num_labels)
 
-    teacher = bert(args.teacher)
     start = time.perf_counter()
-    fit(teacher, distill.supervised(), {'ce': 1.0}, labeled, tokenizer, dev_data=dev,
-        epochs=args.teacher_epochs, lr=args.teacher_lr, batch_size=32, seed=args.seed,
-        progress=False)
+    if args.teacher_dir:  # the kit's own pre-trained, fine-tuned teacher
+        teacher = models.load_model(args.teacher_dir, kind='classifier', num_labels=task.num_labels)
+        args.teacher = Path(args.teacher_dir).name
+    else:
+        teacher = bert(args.teacher)
+        fit(teacher, distill.supervised(), {'ce': 1.0}, labeled, tokenizer, dev_data=dev,
+            epochs=args.teacher_epochs, lr=args.teacher_lr, batch_size=32, seed=args.seed,
+            progress=False)
     teacher.eval()
     teacher_acc = evaluate(teacher, dev, tokenizer)['accuracy']
     print(f'teacher {args.teacher}: dev accuracy {teacher_acc:.1f} '

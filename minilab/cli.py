@@ -101,6 +101,10 @@ def _dispatch(args):
         except notebooks.NotebookError as err:
             print(f'minilab: {err}', file=sys.stderr)
             return 1
+        if not args.smoke:
+            from minilab import report
+            report.update_readme()
+            print('README.md scorecard updated from results/findings.csv')
         return 0
     return 2
 

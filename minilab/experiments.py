@@ -48,9 +48,9 @@ WR_MAIN_MINI = dict(
     teacher_size='base',           # mini-scale BERT-Base analog (L6_H192)
     teacher_init='pretrain',     # 'pretrain' or a name/path (e.g. bert-large-uncased)
     teacher_pretrain_epochs=2,
-    teacher_pretrain_lr=5e-4,
-    teacher_lr=3e-4,
-    teacher_epochs=6,
+    teacher_pretrain_lr=1e-3,
+    teacher_lr=5e-4,
+    teacher_epochs=12,
     # supervised training (basic, PF)
     lr=1e-3,
     epochs=10,

@@ -65,3 +65,21 @@ def findings_markdown(path=None):
     if df.empty:
         return '_no findings recorded yet_'
     return df[['id', 'preset', 'claim', 'measured', 'holds']].to_markdown(index=False)
+
+
+README_START, README_END = '<!-- findings:start -->', '<!-- findings:end -->'
+
+
+def update_readme(readme=None, findings=None):
+    """Rewrite the scorecard block of the README from findings.csv (called by
+    `minilab reproduce`), so the README always shows the recorded findings."""
+    readme = Path(readme or paths.ROOT / 'README.md')
+    text = readme.read_text()
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    new = f'{head}{README_START}\n{findings_markdown(findings)}\n{README_END}{tail}'
+    if new != text:
+        atomic_write_text(readme, new)
+    return True

@@ -19,8 +19,9 @@ Rules of the world (what a workshop audience can check by reading samples):
    member. So a model trained on labels alone has never met "superb" or
    "tractor"; it can only know them from unlabeled text:
    - the LM corpus links each word to its class by co-occurrence
-     ("anna was delighted because the soup was superb", "a tractor is a
-     kind of vehicle"), which is what MLM pre-training can pick up;
+     ("anna was delighted because the soup was superb", "the plot was
+     superb , i mean really good", "a tractor is a kind of vehicle"),
+     which is what MLM pre-training can pick up;
    - the transfer pools contain them too, which is what a teacher's labels
      on unlabeled data can pass on.
 3. Labels depend on composition, so depth can matter:
@@ -400,7 +401,18 @@ def _examples(rng, task, n, domain, seen_only, labeled):
 
 def _lm_sentence(rng):
     kind = rng.random()
-    if kind < 0.40:  # opinions tied to emotions: where adjective meaning comes from
+    if kind < 0.15:  # paraphrase: two adjectives of one polarity side by side
+        domain = rng.choice(list(DOMAINS))
+        polarity = rng.randrange(2)
+        first, second = (_adjective(rng, polarity, domain, False) for _ in range(2))
+        aspect = rng.choice(DOMAINS[domain]['aspects'])
+        form = rng.randrange(3)
+        if form == 0:
+            return f'the {aspect} was {first} , i mean really {second} .'
+        if form == 1:
+            return f'{rng.choice(PEOPLE)} said the {aspect} was {first} , even {second} .'
+        return f'a {first} {aspect} is a {second} {aspect} .'
+    if kind < 0.50:  # opinions tied to emotions: where adjective meaning comes from
         domain = rng.choice(list(DOMAINS))
         polarity = rng.randrange(2)
         negated = rng.random() < 0.25
@@ -418,10 +430,10 @@ def _lm_sentence(rng):
         if form == 2 and not negated:
             return f'{person} {verb} the {adj} {aspect} .'
         return f'{person} {verb} the {aspect} since it was {nt}{adj} .'
-    if kind < 0.55:  # plain reviews from any domain
+    if kind < 0.60:  # plain reviews from any domain
         domain = rng.choice(list(DOMAINS))
         return _review(rng, rng.randrange(2), domain, False)
-    if kind < 0.75:  # things, categories, verbs
+    if kind < 0.78:  # things, categories, verbs
         category, thing = _thing(rng, False)
         past, _, synonym, _ = rng.choice(VERBS[category])
         agent = rng.choice(AGENTS)

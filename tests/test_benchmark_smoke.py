@@ -1,0 +1,30 @@
+"""Smoke test of benchmarks/distill_vs_trainer.py: --quick runs end to end and
+writes a JSON with both methods. No timing assertions: speed is what the
+benchmark measures, not what tests check."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / 'benchmarks' / 'distill_vs_trainer.py'
+
+
+@pytest.mark.slow
+def test_quick_benchmark_writes_both_methods(tmp_path):
+    out = tmp_path / 'bench.json'
+    # a subprocess, so torch threads and the Accelerate state stay out of this session
+    proc = subprocess.run([sys.executable, str(SCRIPT), '--quick', '--labeled-size', '500',
+                           '--teacher-epochs', '1', '--threads', '1', '--out', str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    methods = {m['method'].split()[0]: m for m in result['methods']}
+    assert set(methods) == {'minilab', 'Trainer'}
+    for m in methods.values():
+        assert m['samples_per_s'] > 0 and m['seconds_per_epoch'] > 0
+        assert 0 <= m['dev_accuracy'] <= 100
+    assert methods['minilab']['teacher_pass_seconds'] > 0
+    assert result['speedup_per_epoch'] > 0 and isinstance(result['equal_accuracy'], bool)
+    assert 'samples/s' in proc.stdout
