@@ -355,12 +355,33 @@ def lm_corpus(source='world', size=100_000, seed=0):
                                            batched=True)
 
 
+def unlabeled_texts(spec, size, seed=0):
+    """text (and text_pair) of the train split of a hub dataset or a local
+    file/folder, labels dropped or absent: the inputs of a transfer set."""
+    if spec in HUB_TASKS or not _looks_local(spec):
+        raw, columns = _load_hub(spec)
+    else:
+        raw, columns = _load_local(spec)
+    train = raw['train']
+    cols = train.column_names
+    text = columns.get('text')
+    if text is None or text not in cols:
+        raise DataError(f'no text column found in {spec!r}; columns: {", ".join(cols)}')
+    pair = columns.get('text_pair') if columns.get('text_pair') in cols else None
+    if size and size < len(train):
+        train = train.shuffle(seed=seed).select(range(size))
+    return train.map(lambda b: {'text': [str(t) for t in b[text]],
+                                'text_pair': b[pair] if pair else [None] * len(b[text])},
+                     batched=True, remove_columns=cols)
+
+
 @dataclass
 class TransferSet:
     """Unlabeled task-like inputs to distil on: which pool, how many, which domain.
 
     pool: 'world/<task>' (the world generates `size` inputs from `domain`),
-          or a task spec / local file whose labels are dropped (its train split).
+          or a hub name / local file or folder (its train split; labels, if
+          any, are dropped).
     The key identifies the inputs for the teacher-output cache."""
     pool: str
     size: int
@@ -382,9 +403,7 @@ class TransferSet:
                 self.texts = Dataset.from_dict(world.transfer_pool(task, self.size, self.domain,
                                                                    seed=1000 + self.seed))
             else:
-                train = load_task(self.pool, seed=self.seed).train
-                n = min(self.size, len(train))
-                self.texts = train.shuffle(seed=self.seed).select(range(n)).remove_columns('label')
+                self.texts = unlabeled_texts(self.pool, self.size, self.seed)
         return self.texts
 
     @property

@@ -48,7 +48,7 @@ WR_MAIN_MINI = dict(
     teacher_size='base',           # mini-scale BERT-Base analog (L6_H192)
     teacher_init='pretrain',     # 'pretrain' or a name/path (e.g. bert-large-uncased)
     teacher_pretrain_epochs=2,
-    teacher_pretrain_lr=1e-3,
+    teacher_pretrain_lr=5e-4,
     teacher_lr=5e-4,
     teacher_epochs=12,
     # supervised training (basic, PF)
@@ -95,7 +95,7 @@ def _init_ref(plan, p, template, size, epochs, teacher=False):
     """A pretrain stage of this plan, or a hub name / local path from a template."""
     if template == 'pretrain':
         return plan.add(_pretrain_config(p, size, epochs, teacher))
-    L, H = models.parse_size(size, p['scale']) if not size.startswith('L24') else (24, 1024)
+    L, H = models.parse_size(size, p['scale'])
     return template.format(L=L, H=H, A=max(1, H // 64))
 
 
