@@ -80,8 +80,9 @@ def _dispatch(args):
             overrides[key] = _value(value)
         plan = experiments.build_plan(args.experiment, args.preset, **overrides)
         if args.dry_run:
+            todo = set(plan.todo())
             for rid in plan.configs:
-                print(rid, 'done' if rid not in plan.todo() else 'to do')
+                print(rid, plan.describe(rid) if rid not in todo else 'to do')
             return 0
         import datasets
         datasets.disable_progress_bars()

@@ -14,7 +14,7 @@ unknown name or preset is an error naming the valid ones.
 """
 import copy
 
-from minilab import models, runs
+from minilab import models, runs, world
 from minilab.stages import DISTILLED, PRETRAINED, PROCEDURES, Plan
 
 
@@ -42,6 +42,7 @@ WR_MAIN_MINI = dict(
     corpus_size=60_000,
     pretrain_epochs=2,
     pretrain_lr=1e-3,
+    mlm_smoothing=0.7,           # mask rare tokens more (DistilBERT's freq^-0.7); 0 = uniform BERT masking
     pretrain_batch_size=128,
     student_init='pretrain',     # 'pretrain' (kit pre-trains) or a name/path template with {L} {H} {A}
     # teacher: a bigger pre-trained model fine-tuned on D_L
@@ -61,8 +62,8 @@ WR_MAIN_MINI = dict(
     transfer_size=8000,
     distill_loss='soft_ce',
     temperature=1.0,
-    distill_epochs=4,
-    finetune_epochs=0,           # PD's optional fine-tuning on D_L after distillation
+    distill_epochs=6,
+    finetune_epochs=3,           # the optional fine-tuning on D_L after distillation (D and PD alike)
     finetune_lr=5e-4,
 )
 
@@ -71,7 +72,7 @@ WR_MAIN_PRESETS = {
     'tiny': dict(WR_MAIN_MINI, train_size=200, dev_size=100, test_size=200,
                  sizes=['tiny', 'mini'], seeds=[0], corpus_size=2000, pretrain_epochs=1,
                  teacher_size='L2_H64', teacher_pretrain_epochs=2, teacher_epochs=2,
-                 epochs=2, transfer_size=300, distill_epochs=1),
+                 epochs=2, transfer_size=300, distill_epochs=1, finetune_epochs=1),
     'paper': dict(WR_MAIN_MINI, task='glue/sst2', train_size=None, dev_size=None,
                   test_size=None, tokenizer='bert-base-uncased', max_length=128,
                   sizes=['tiny', 'mini', 'small', 'medium', 'base'], scale='paper',
@@ -86,8 +87,10 @@ WR_MAIN_PRESETS = {
 def _pretrain_config(p, size, epochs, teacher=False):
     L, H = models.parse_size(size, p['scale'])
     return dict(kind='pretrain', size=models.size_name(L, H), L=L, H=H, tokenizer=p['tokenizer'],
+                world_version=world.WORLD_VERSION,
                 corpus=p['corpus'], corpus_size=p['corpus_size'], max_length=p['max_length'],
-                epochs=epochs, lr=p['teacher_pretrain_lr'] if teacher else p['pretrain_lr'], batch_size=p['pretrain_batch_size'], seed=0,
+                epochs=epochs, lr=p['teacher_pretrain_lr'] if teacher else p['pretrain_lr'],
+                batch_size=p['pretrain_batch_size'], seed=0, mlm_smoothing=p['mlm_smoothing'],
                 mixed_precision=p.get('mixed_precision', 'no'))
 
 
@@ -104,7 +107,7 @@ def plan_wr_main(p):
     task = dict(task=p['task'], domain=p['domain'], train_size=p['train_size'],
                 dev_size=p['dev_size'], test_size=p['test_size'], tokenizer=p['tokenizer'],
                 max_length=p['max_length'], batch_size=p['batch_size'],
-                mixed_precision=p.get('mixed_precision', 'no'))
+                mixed_precision=p.get('mixed_precision', 'no'), world_version=world.WORLD_VERSION)
     teacher_init = _init_ref(plan, p, p['teacher_init'], p['teacher_size'],
                              p['teacher_pretrain_epochs'], teacher=True)
     teacher = plan.add(dict(kind='teacher', init=teacher_init, size=p['teacher_size'],

@@ -78,8 +78,8 @@ class Plan:
     def describe(self, rid):
         c = self.configs[rid]
         text = f"{c['kind']} {c.get('procedure', '')} {c.get('size', '')} seed {c['seed']}"
-        metrics = runs.load_record(self.paper, rid)['metrics']
-        if 'test_accuracy' in metrics:
+        metrics = runs.load_record(self.paper, rid)['metrics'] if runs.is_done(self.paper, rid) else {}
+        if metrics.get('test_accuracy') is not None:
             text += f": test accuracy {metrics['test_accuracy']:.1f}"
         return ' '.join(text.split())
 

@@ -45,46 +45,51 @@ into `datasets.Dataset`s and trains the tokenizer.
 import hashlib
 import random
 
+# bump when a change to the rules changes what is generated: it is part of every
+# run's config, so saved runs of an older world are never mistaken for new ones
+WORLD_VERSION = 4
+
 # -----------------------------------------------------------------------------
-# lexicon. The first N_SEEN members of every class are the ones labeled
-# training data may use; the list order is also the frequency order.
+# lexicon. The first N_SEEN members of every class (the first one for the
+# domain adjectives) are the ones labeled training data may use; the list order
+# is also the frequency order.
 
 N_SEEN = 3
 
 POSITIVE = ['good', 'great', 'excellent', 'wonderful', 'superb', 'lovely',
             'brilliant', 'pleasant', 'fantastic', 'terrific', 'delightful',
-            'splendid', 'marvelous', 'charming', 'outstanding', 'fine']
+            'splendid']
 NEGATIVE = ['bad', 'awful', 'terrible', 'horrible', 'poor', 'dreadful',
             'lousy', 'unpleasant', 'mediocre', 'dismal', 'atrocious',
-            'appalling', 'shoddy', 'disappointing', 'abysmal', 'nasty']
+            'appalling']
 
 # each domain: aspects, and its own positive / negative adjectives
 DOMAINS = {
     'movies': dict(
         aspects=['plot', 'acting', 'ending', 'script', 'soundtrack', 'cast',
                  'dialogue', 'story', 'characters', 'director'],
-        positive=['gripping', 'moving', 'hilarious', 'stunning'],
-        negative=['predictable', 'tedious', 'clumsy', 'forgettable']),
+        positive=['gripping', 'moving'],
+        negative=['predictable', 'tedious']),
     'books': dict(
         aspects=['story', 'characters', 'ending', 'prose', 'chapters',
                  'author', 'plot', 'writing', 'cover', 'translation'],
-        positive=['engaging', 'insightful', 'vivid', 'elegant'],
-        negative=['boring', 'shallow', 'dense', 'repetitive']),
+        positive=['engaging', 'insightful'],
+        negative=['boring', 'shallow']),
     'restaurants': dict(
         aspects=['food', 'service', 'soup', 'dessert', 'waiter', 'pasta',
                  'staff', 'breakfast', 'wine', 'menu'],
-        positive=['delicious', 'tasty', 'fresh', 'generous'],
-        negative=['bland', 'greasy', 'stale', 'soggy']),
+        positive=['delicious', 'tasty'],
+        negative=['bland', 'greasy']),
     'hotels': dict(
         aspects=['room', 'bed', 'staff', 'lobby', 'pool', 'breakfast',
                  'bathroom', 'view', 'service', 'location'],
-        positive=['spotless', 'cozy', 'spacious', 'quiet'],
-        negative=['dirty', 'cramped', 'noisy', 'shabby']),
+        positive=['spotless', 'cozy'],
+        negative=['dirty', 'cramped']),
     'electronics': dict(
         aspects=['battery', 'screen', 'keyboard', 'speaker', 'camera',
                  'charger', 'software', 'case', 'display', 'sound'],
-        positive=['durable', 'reliable', 'responsive', 'sharp'],
-        negative=['flimsy', 'faulty', 'sluggish', 'glitchy']),
+        positive=['durable', 'reliable'],
+        negative=['flimsy', 'faulty']),
 }
 # transfer pools for the movie-review task, from most to least similar
 DOMAIN_ORDER = ['movies', 'books', 'restaurants', 'hotels', 'electronics']
@@ -190,10 +195,10 @@ def _rng(*key):
     return random.Random(int.from_bytes(digest[:8], 'little'))
 
 
-def _pick(rng, words, seen_only=False, zipf=1.0):
+def _pick(rng, words, seen_only=False, zipf=1.0, n_seen=N_SEEN):
     """One word of a class: Zipf-weighted, or only the seen head of the list."""
     if seen_only:
-        return rng.choice(words[:N_SEEN])
+        return rng.choice(words[:n_seen])
     weights = [1.0 / (i + 1) ** zipf for i in range(len(words))]
     return rng.choices(words, weights)[0]
 
@@ -215,9 +220,9 @@ def _adjective(rng, polarity, domain, seen_only):
     """A general or a domain-specific adjective of the given polarity."""
     general = POSITIVE if polarity else NEGATIVE
     special = DOMAINS[domain]['positive' if polarity else 'negative']
-    if rng.random() < 0.3:
-        return _pick(rng, special, seen_only)
-    return _pick(rng, general, seen_only, zipf=0.7)
+    if rng.random() < 0.3:  # domain words: one seen, one unseen per polarity
+        return _pick(rng, special, seen_only, zipf=0.5, n_seen=1)
+    return _pick(rng, general, seen_only, zipf=0.5)
 
 
 def _clause(rng, polarity, domain, seen_only):
@@ -253,7 +258,7 @@ def _review(rng, label, domain, seen_only):
     main = _clause(rng, label, domain, seen_only)
     if shape < 0.75:
         return f'{other} but {main} .'
-    if shape < 0.88:
+    if shape < 0.93:
         return f'although {other} , {main} .'
     return f'{main} , even though {other} .'
 
@@ -401,10 +406,17 @@ def _examples(rng, task, n, domain, seen_only, labeled):
 
 def _lm_sentence(rng):
     kind = rng.random()
-    if kind < 0.15:  # paraphrase: two adjectives of one polarity side by side
+    if kind < 0.10:  # a dictionary: a word glossed by a common word of its class
+        polarity = rng.randrange(2)
+        word = _adjective(rng, polarity, rng.choice(list(DOMAINS)), False)
+        gloss = (POSITIVE if polarity else NEGATIVE)[rng.randrange(N_SEEN)]
+        return f'{word} means {gloss} .' if rng.random() < 0.5 else f'{gloss} or even {word} .'
+    if kind < 0.20:  # paraphrase: two adjectives of one polarity side by side
         domain = rng.choice(list(DOMAINS))
         polarity = rng.randrange(2)
         first, second = (_adjective(rng, polarity, domain, False) for _ in range(2))
+        if rng.random() < 0.5:  # often glossed with a common word
+            second = (POSITIVE if polarity else NEGATIVE)[rng.randrange(N_SEEN)]
         aspect = rng.choice(DOMAINS[domain]['aspects'])
         form = rng.randrange(3)
         if form == 0:
@@ -412,7 +424,7 @@ def _lm_sentence(rng):
         if form == 1:
             return f'{rng.choice(PEOPLE)} said the {aspect} was {first} , even {second} .'
         return f'a {first} {aspect} is a {second} {aspect} .'
-    if kind < 0.50:  # opinions tied to emotions: where adjective meaning comes from
+    if kind < 0.60:  # opinions tied to emotions: where adjective meaning comes from
         domain = rng.choice(list(DOMAINS))
         polarity = rng.randrange(2)
         negated = rng.random() < 0.25
@@ -430,10 +442,10 @@ def _lm_sentence(rng):
         if form == 2 and not negated:
             return f'{person} {verb} the {adj} {aspect} .'
         return f'{person} {verb} the {aspect} since it was {nt}{adj} .'
-    if kind < 0.60:  # plain reviews from any domain
+    if kind < 0.70:  # plain reviews from any domain
         domain = rng.choice(list(DOMAINS))
         return _review(rng, rng.randrange(2), domain, False)
-    if kind < 0.78:  # things, categories, verbs
+    if kind < 0.85:  # things, categories, verbs
         category, thing = _thing(rng, False)
         past, _, synonym, _ = rng.choice(VERBS[category])
         agent = rng.choice(AGENTS)
