@@ -109,11 +109,18 @@ def _task(config):
                           seed=config.get('data_seed', 0), domain=config.get('domain', 'movies'))
 
 
+def _loop_dir(rid):
+    return paths.CACHE / 'loops' / rid
+
+
 def _fit_args(config, progress, desc):
+    # the long stages (pre-training, the teacher) checkpoint the loop at every
+    # epoch end, so an interrupted batch resumes mid-stage; short ones restart
+    long_stage = config['kind'] in ('pretrain', 'teacher')
     return dict(epochs=config['epochs'], lr=config['lr'], batch_size=config['batch_size'],
                 seed=config['seed'], warmup=config.get('warmup', 0.06),
                 mixed_precision=config.get('mixed_precision', 'no'), progress=progress, desc=desc,
-                checkpoint_dir=paths.CACHE / 'loops' / config['_rid'] if config.get('resumable') else None)
+                checkpoint_dir=_loop_dir(config['_rid']) if long_stage else None)
 
 
 # -----------------------------------------------------------------------------
@@ -141,6 +148,7 @@ def run_pretrain(plan, rid, config, progress=False):
     last = result['history'][-1] if result['history'] else {}
     runs.save_run(plan.paper, config, {'train_mlm_loss': last.get('train_mlm')},
                   history=result['history'], timings=_timings(result))
+    shutil.rmtree(_loop_dir(rid), ignore_errors=True)  # the run is saved: drop its resume state
     return rid
 
 
@@ -167,6 +175,7 @@ def run_teacher(plan, rid, config, progress=False):
     metrics['params'] = models.count_parameters(model)
     _save_model(model, tokenizer, rid)
     runs.save_run(plan.paper, config, metrics, history=result['history'], timings=_timings(result))
+    shutil.rmtree(_loop_dir(rid), ignore_errors=True)
     return rid
 
 

@@ -55,6 +55,7 @@ WORLD_VERSION = 4
 # is also the frequency order.
 
 N_SEEN = 3
+N_SEEN_DOMAIN = 1  # of each domain's own adjectives, per polarity
 
 POSITIVE = ['good', 'great', 'excellent', 'wonderful', 'superb', 'lovely',
             'brilliant', 'pleasant', 'fantastic', 'terrific', 'delightful',
@@ -221,7 +222,7 @@ def _adjective(rng, polarity, domain, seen_only):
     general = POSITIVE if polarity else NEGATIVE
     special = DOMAINS[domain]['positive' if polarity else 'negative']
     if rng.random() < 0.3:  # domain words: one seen, one unseen per polarity
-        return _pick(rng, special, seen_only, zipf=0.5, n_seen=1)
+        return _pick(rng, special, seen_only, zipf=0.5, n_seen=N_SEEN_DOMAIN)
     return _pick(rng, general, seen_only, zipf=0.5)
 
 

@@ -102,6 +102,16 @@ for proc in ('PD', 'D'):
     print(f'{proc}: smallest student within 1 point of the teacher ({teacher_acc:.1f}): '
           + (f'{s} ({teacher_params / params[s]:.1f}x fewer parameters)' if s else 'none'))
 
+# %%
+# what these runs cost, from their records (training only; pre-training and the
+# teacher are shared stages with their own records)
+pretraining = experiments.results('wr_main', PRESET, kind='pretrain', root=RUNS_ROOT, **overrides)
+cost = students.groupby('procedure')['time_train_seconds'].agg(['count', 'sum', 'mean'])
+print(f"student runs: {cost['count'].sum()} runs, {cost['sum'].sum():.0f} s of training; "
+      f"MLM pre-training {pretraining['time_train_seconds'].sum():.0f} s "
+      f"({len(pretraining)} models); teacher fine-tuning {teachers['time_train_seconds'].sum():.0f} s")
+cost.round(1)
+
 # %% [markdown]
 # ## 3 Plot and save
 

@@ -108,7 +108,8 @@ def _unseen(task):
     if task == 'sentiment':
         out = set(W.POSITIVE[S:] + W.NEGATIVE[S:])
         for dom in W.DOMAINS.values():
-            out |= set(dom['positive'][S:] + dom['negative'][S:])
+            D = W.N_SEEN_DOMAIN
+            out |= set(dom['positive'][D:] + dom['negative'][D:])
         return out
     if task == 'nli':
         out = set(W.AGENTS[S:])
