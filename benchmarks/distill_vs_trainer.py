@@ -56,6 +56,8 @@ def parse_args(argv=None):
                    help='a random-init L6 teacher stays at chance after 2 epochs')
     p.add_argument('--teacher-lr', type=float, default=3e-4)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--length-grouping', action='store_true',
+                   help="minilab batches rows of similar length (the saved mini runs' setting)")
     p.add_argument('--threads', type=int, default=0,
                    help='torch threads (0: torch default); 1 is steadier on a busy machine')
     p.add_argument('--out', type=Path, default=OUT)
@@ -131,7 +133,8 @@ def run_minilab(student, teacher, inputs, tokenizer, dev, args):
         clock.tick()
         return objective(model, batch)
 
-    fit(student, timed, {'soft_ce': 1.0}, train, tokenizer, epochs=args.epochs, lr=args.lr,
+    fit(student, timed, {"soft_ce": 1.0}, train, tokenizer, epochs=args.epochs, lr=args.lr,
+        length_grouping=args.length_grouping,
         batch_size=args.batch_size, seed=args.seed, progress=False)
     seconds = clock.epoch_seconds(time.perf_counter())
     return seconds, teacher_seconds, evaluate(student, dev, tokenizer)['accuracy']

@@ -120,7 +120,10 @@ def _fit_args(config, progress, desc):
     return dict(epochs=config['epochs'], lr=config['lr'], batch_size=config['batch_size'],
                 seed=config['seed'], warmup=config.get('warmup', 0.06),
                 mixed_precision=config.get('mixed_precision', 'no'), progress=progress, desc=desc,
-                checkpoint_dir=_loop_dir(config['_rid']) if long_stage else None)
+                checkpoint_dir=_loop_dir(config['_rid']) if long_stage else None,
+                # the saved mini runs were made with length-grouped batches; a
+                # config without the key means grouping on, so their ids stay valid
+                length_grouping=config.get('length_grouping', True))
 
 
 # -----------------------------------------------------------------------------

@@ -194,10 +194,10 @@ def test_update_readme_rewrites_only_the_scorecard_block(tmp_path):
     report.record_finding('WR-F4', 'turc2019', 'PD > PF', 'tiny: PD 60 > PF 55', True,
                           'nb', 'mini', path=findings)
     readme = tmp_path / 'README.md'
-    readme.write_text(f'# title\n{report.README_START}\nold\n{report.README_END}\nafter\n')
+    readme.write_text(f'# title\n{report.README_START}\nSTALE\n{report.README_END}\nafter\n')
     assert report.update_readme(readme, findings)
     text = readme.read_text()
-    assert 'old' not in text and 'WR-F4' in text and text.startswith('# title') \
+    assert 'STALE' not in text and 'WR-F4' in text and text.startswith('# title') \
         and text.endswith('after\n')
     plain = tmp_path / 'plain.md'
     plain.write_text('no markers\n')

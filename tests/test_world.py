@@ -242,7 +242,7 @@ def test_sentiment_checker_on_hand_picked_examples():
     assert review_polarity('the plot was not good but the acting was superb .') == 1
     assert review_polarity('although the ending was great , i did not find the cast good .') == 0
     assert review_polarity('i found the room really spotless and the bed was not dirty .') == 1
-    assert review_polarity('the screen was sharp , even though the battery was not reliable .') == 1
+    assert review_polarity('the screen was durable , even though the battery was not reliable .') == 1
 
 
 def test_nli_rules_hold():
