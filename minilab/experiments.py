@@ -33,7 +33,7 @@ WR_MAIN_MINI = dict(
     test_size=2000,
     tokenizer='world',           # 'world' (offline WordPiece) or a name/path
     max_length=48,
-    sizes=['tiny', 'mini', 'small', 'medium'],   # student sizes (mini-scale names or L*_H*)
+    sizes=['tiny', 'mini', 'small'],   # student sizes (mini-scale names or L*_H*)
     scale='mini',                # which size table the names refer to
     procedures=list(PROCEDURES),
     seeds=[0, 1, 2],
@@ -56,6 +56,7 @@ WR_MAIN_MINI = dict(
     lr=1e-3,
     epochs=10,
     batch_size=64,
+    length_grouping=False,       # students: shuffled batches (grouping by length cost accuracy here)
     # distillation (D, PD) on the unlabeled transfer set D_T
     transfer_pool='world/sentiment',
     transfer_domain='movies',
@@ -119,7 +120,8 @@ def plan_wr_main(p):
             for proc in p['procedures']:
                 cfg = dict(kind='student', procedure=proc, size=models.size_name(L, H), L=L, H=H,
                            init=pretrained if PRETRAINED[proc] else 'random', seed=seed,
-                           lr=p['lr'], epochs=p['epochs'], **task)
+                           lr=p['lr'], epochs=p['epochs'], length_grouping=p['length_grouping'],
+                           **task)
                 if DISTILLED[proc]:
                     cfg.update(teacher=teacher, loss=p['distill_loss'],
                                temperature=p['temperature'], epochs=p['distill_epochs'],

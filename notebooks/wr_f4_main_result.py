@@ -28,7 +28,7 @@ from minilab import experiments, paths, plots, report
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
 TASK: str = "world/sentiment"  # labeled task (world/<task>, a hub name or a local path)
-SIZES: list = ["tiny", "mini", "small", "medium"]  # student sizes (names or L<l>_H<h>)
+SIZES: list = ["tiny", "mini", "small"]  # student sizes (names or L<l>_H<h>)
 SEEDS: list = [0, 1, 2]  # seeds to aggregate (mean and standard deviation)
 RERUN: bool = False  # True: train the runs that are missing first (resumable)
 SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write under build/
