@@ -85,8 +85,7 @@ class Plan:
 
     def run(self, rid, progress=False):
         config = self.configs[rid]
-        fn = {'pretrain': run_pretrain, 'teacher': run_teacher, 'student': run_student}[config['kind']]
-        return fn(self, rid, config, progress)
+        return RUNNERS[config['kind']](self, rid, config, progress)
 
 
 
@@ -236,3 +235,8 @@ def run_student(plan, rid, config, progress=False):
     metrics['params'] = models.count_parameters(model)
     runs.save_run(plan.paper, config, metrics, history=history, timings=_timings(result, **extra))
     return rid
+
+
+# every stage kind and the function that runs it: run(plan, rid, config, progress) -> rid.
+# Paper modules (minilab.sanh2019, minilab.mukherjee2020) register their own kinds here.
+RUNNERS = {'pretrain': run_pretrain, 'teacher': run_teacher, 'student': run_student}

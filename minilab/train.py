@@ -110,12 +110,16 @@ def non_embedding_parameters(model):
 def fit(model, objective, weights, train_data, tokenizer, dev_data=None, epochs=1,
         lr=1e-3, batch_size=64, weight_decay=0.01, warmup=0.06, betas=(0.9, 0.999),
         clip=1.0, seed=0, eval_every=None, select_metric='accuracy', mixed_precision='no',
-        checkpoint_dir=None, max_steps=None, progress=True, desc='train', length_grouping=False):
+        checkpoint_dir=None, max_steps=None, progress=True, desc='train', length_grouping=False,
+        callback=None):
     """Train `model` on the weighted sum of the objective's loss terms.
 
     objective(model, batch) -> {term name: scalar tensor}; weights: {term: weight}
     (a zero weight skips nothing but contributes nothing; unknown terms error).
-    Returns a dict with history (list of dicts), best dev metrics, timings.
+    callback(row) is called with each history row as it is logged (live plots
+    in the playground); if it returns True, training stops after that step
+    (a stop button). Returns a dict with history (list of dicts), best dev
+    metrics, timings.
     """
     from accelerate import Accelerator
     from accelerate.utils import set_seed
@@ -193,6 +197,8 @@ def fit(model, objective, weights, train_data, tokenizer, dev_data=None, epochs=
                                       accelerator.unwrap_model(model).state_dict().items()}
                     bar.set_postfix({select_metric: f'{metrics[select_metric]:.1f}'})
                 state['history'].append(row)
+                if callback is not None and callback(row):
+                    total_steps = state['step']  # stop: leave both loops now
             if state['step'] >= total_steps:
                 break
         state['seconds'] += time.perf_counter() - start

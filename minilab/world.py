@@ -405,14 +405,32 @@ def _examples(rng, task, n, domain, seen_only, labeled):
             'label': [label[i] for i in order]}
 
 
+# what the LM corpus is made of (shares of sentences, in this order). The
+# meaning-bearing kinds dominate: a compact model learns a word's class from
+# co-occurrence only when the co-occurrences are dense enough for a short
+# pre-training run (measured with the fill-mask probe in tests/test_world.py)
+LM_MIX = {'dictionary': 0.10, 'paraphrase': 0.10, 'opinion': 0.40, 'review': 0.10,
+          'things': 0.15, 'news': 0.10, 'topic': 0.05}
+OPINION_NEGATION = 0.25
+
+
+def _lm_kind(rng):
+    u, edge = rng.random(), 0.0
+    for kind, share in LM_MIX.items():
+        edge += share
+        if u < edge:
+            return kind
+    return kind
+
+
 def _lm_sentence(rng):
-    kind = rng.random()
-    if kind < 0.10:  # a dictionary: a word glossed by a common word of its class
+    kind = _lm_kind(rng)
+    if kind == 'dictionary':  # a dictionary: a word glossed by a common word of its class
         polarity = rng.randrange(2)
         word = _adjective(rng, polarity, rng.choice(list(DOMAINS)), False)
         gloss = (POSITIVE if polarity else NEGATIVE)[rng.randrange(N_SEEN)]
         return f'{word} means {gloss} .' if rng.random() < 0.5 else f'{gloss} or even {word} .'
-    if kind < 0.20:  # paraphrase: two adjectives of one polarity side by side
+    if kind == 'paraphrase':  # paraphrase: two adjectives of one polarity side by side
         domain = rng.choice(list(DOMAINS))
         polarity = rng.randrange(2)
         first, second = (_adjective(rng, polarity, domain, False) for _ in range(2))
@@ -425,10 +443,10 @@ def _lm_sentence(rng):
         if form == 1:
             return f'{rng.choice(PEOPLE)} said the {aspect} was {first} , even {second} .'
         return f'a {first} {aspect} is a {second} {aspect} .'
-    if kind < 0.60:  # opinions tied to emotions: where adjective meaning comes from
+    if kind == 'opinion':  # opinions tied to emotions: where adjective meaning comes from
         domain = rng.choice(list(DOMAINS))
         polarity = rng.randrange(2)
-        negated = rng.random() < 0.25
+        negated = rng.random() < OPINION_NEGATION
         adj = _adjective(rng, polarity ^ negated, domain, False)
         aspect = rng.choice(DOMAINS[domain]['aspects'])
         person = rng.choice(PEOPLE)
@@ -443,10 +461,10 @@ def _lm_sentence(rng):
         if form == 2 and not negated:
             return f'{person} {verb} the {adj} {aspect} .'
         return f'{person} {verb} the {aspect} since it was {nt}{adj} .'
-    if kind < 0.70:  # plain reviews from any domain
+    if kind == 'review':  # plain reviews from any domain
         domain = rng.choice(list(DOMAINS))
         return _review(rng, rng.randrange(2), domain, False)
-    if kind < 0.85:  # things, categories, verbs
+    if kind == 'things':  # things, categories, verbs
         category, thing = _thing(rng, False)
         past, _, synonym, _ = rng.choice(VERBS[category])
         agent = rng.choice(AGENTS)
@@ -458,7 +476,7 @@ def _lm_sentence(rng):
         if form == 2:
             return f'the {thing} and the {_pick(rng, CATEGORIES[category], False)} are both {category}s .'
         return f'the {agent} {past} the {rng.choice(COLOURS)} {thing} in the {rng.choice(PLACES)} .'
-    if kind < 0.95:  # news
+    if kind == 'news':  # news
         return _news_sentence(rng, rng.choice(list(TOPICS)), False)
     # topic words co-occurring with the topic name
     topic = rng.choice(list(TOPICS))
