@@ -14,7 +14,7 @@ unknown name or preset is an error naming the valid ones.
 """
 import copy
 
-from minilab import models, runs, turc2019
+from minilab import models, mukherjee2020, runs, sanh2019, turc2019
 from minilab.stages import PROCEDURES
 
 
@@ -28,7 +28,7 @@ class ExperimentError(ValueError):
 # each paper module holds its experiments (presets + plan function); this is
 # the one place that lists them all, for the CLI and the notebooks
 EXPERIMENTS = {}
-for _module in (turc2019,):
+for _module in (turc2019, sanh2019, mukherjee2020):
     EXPERIMENTS.update(_module.EXPERIMENTS)
 WR_MAIN_PRESETS = turc2019.WR_MAIN_PRESETS
 

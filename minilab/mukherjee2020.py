@@ -1,0 +1,3 @@
+"""Placeholder: this paper's experiments are being written (see its issue)."""
+
+EXPERIMENTS = {}
