@@ -1,0 +1,434 @@
+"""BiLSTM students distilled from a BERT teacher with unlabeled transfer data
+(Mukherjee & Hassan Awadallah 2020), as the official code (XtremeDistil v1,
+`distil_classification`) trains them.
+
+    from minilab import xtremedistil as xd
+    xd.PROCEDURES['stagewise']        # ('rep', 'logit', 'ce'): the stages, in order
+    xd.UNFREEZE_STEPS                 # top-down: head + dense, + BiLSTM, + embedding
+    terms = xd.objective('mse')(student, batch)   # {'rep', 'logit_mse', 'hard', 'ce'}
+
+Procedures (x_U an unlabeled transfer example, (x, y) a labeled one):
+
+    labeled    stage 'ce':    cross-entropy on D_L
+    hard       stage 'hard':  cross-entropy on D_L + {(x_U, argmax teacher(x_U))}
+    soft       'logit' (MSE to the teacher's logits on D_U), then 'ce'
+    stagewise  'rep' (student dense layer vs the teacher's [CLS] representation,
+               MSE / KL / cosine, on D_U), then 'logit', then 'ce'
+    joint      'joint': rep + logit MSE + CE summed in every batch, half labeled
+               and half transfer rows (v1's two-output generator)
+
+Gradual unfreezing: every stage after the first one trains top-down, one
+`fit` per step ([head, dense] -> + BiLSTM -> + embedding), so what an earlier
+stage taught the lower layers is not overwritten by a fresh head's large
+gradients. A first stage trains everything (there is nothing to protect yet).
+
+Model selection is on the dev split only (the official code monitors the
+test file): a stage with labels or logits keeps its best dev-accuracy epoch
+and a later step is kept only if it beats the best so far; the 'rep' stage
+keeps the epoch with the lowest representation loss on the dev inputs (the
+teacher's outputs on them, no labels). Patience stops a step early.
+
+Differences from the Keras original, all deliberate: AdamW without weight
+decay and a warm-up + linear-decay schedule restarted at every step (the
+kit's loop) instead of Adam with cosine annealing and warm restarts; the
+embedding starts from the teacher's own word embeddings (PCA-projected)
+instead of GloVe, which does not exist offline and does not match the
+teacher's WordPieces anyway.
+
+Two stage kinds are registered in `minilab.stages.RUNNERS`: 'bilstm' (one
+student, one procedure) and 'speed' (parameters and CPU latency).
+"""
+import copy
+import hashlib
+import json
+import math
+import os
+import re
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+from minilab import data, losses, models, paths, runs, stages
+from minilab.teacher import fingerprint
+from minilab.train import evaluate, fit, make_loader, model_inputs
+
+PROCEDURES = {
+    'labeled': ('ce',),
+    'hard': ('hard',),
+    'soft': ('logit', 'ce'),
+    'stagewise': ('rep', 'logit', 'ce'),
+    'joint': ('joint',),
+}
+# stage -> (training data, loss weights, batch-size key); the data names are
+# built in run_bilstm
+STAGES = {
+    'ce': ('labeled', {'ce': 1.0}, 'batch_size'),
+    'hard': ('pseudo', {'ce': 1.0}, 'distill_batch_size'),
+    'logit': ('transfer', {'logit_mse': 1.0}, 'distill_batch_size'),
+    'rep': ('transfer', {'rep': 1.0}, 'distill_batch_size'),
+    'joint': ('mixed', {'rep': 1.0, 'logit_mse': 1.0, 'ce': 1.0}, 'distill_batch_size'),
+}
+GROUPS = ('embedding', 'lstm', 'dense', 'classifier')
+UNFREEZE_STEPS = (('classifier', 'dense'), ('classifier', 'dense', 'lstm'), GROUPS)
+EMBEDDINGS = ('teacher', 'random')
+# the teacher representation to regress: v1 takes the pooled [CLS] ("output_layer"),
+# v2 the [CLS] hidden state of an intermediate layer
+TEACHER_REPR_RE = re.compile(r'^(pooled|cls|layer\d+)$')
+TEACHER_REPR_HELP = "'pooled' (v1), 'cls' (last layer's [CLS]) or 'layer<k>' ([CLS] of layer k)"
+EVAL_GAP = 10  # evaluate every epoch, but not more often than every 10 steps (tiny sets)
+
+
+# -----------------------------------------------------------------------------
+# objective and unfreezing
+
+
+def objective(rep_loss='mse'):
+    """Every term this batch supports, from the columns it carries: 'rep' and
+    'logit_mse'/'hard' against the cached teacher outputs, 'ce' on gold labels
+    (rows labeled -100, the transfer rows of a mixed batch, are skipped)."""
+    def fn(model, batch):
+        out = model(**model_inputs(batch))
+        terms = {}
+        if 'teacher_logits' in batch:
+            t = batch['teacher_logits'].to(out.logits.dtype)
+            terms['logit_mse'] = losses.logit_mse_loss(out.logits, t)
+            terms['hard'] = losses.hard_label_loss(out.logits, t)
+        if 'teacher_repr' in batch:
+            rep = out.representation
+            terms['rep'] = losses.representation_loss(rep, batch['teacher_repr'].to(rep.dtype),
+                                                      rep_loss)
+        if 'label' in batch:
+            terms['ce'] = losses.cross_entropy_loss(out.logits, batch['label'])
+        return terms
+    return fn
+
+
+def unfreezing_steps(stage_index, unfreeze):
+    """The trainable groups of each `fit` of a stage: all at once for a first
+    stage or without unfreezing, else top-down (UNFREEZE_STEPS)."""
+    if stage_index == 0 or not unfreeze:
+        return [GROUPS]
+    return list(UNFREEZE_STEPS)
+
+
+def set_trainable(model, groups):
+    """requires_grad per group; frozen parameters get no gradient, so the
+    optimizer (AdamW skips grad-less parameters) leaves them untouched."""
+    student = getattr(model, 'student', model)
+    for name in GROUPS:
+        for p in getattr(student, name).parameters():
+            p.requires_grad = name in groups
+
+
+class WithProjection(nn.Module):
+    """The student plus a linear map of its dense layer to the teacher width,
+    for the representation loss when the widths differ (the paper sizes the
+    dense layer to the teacher, so by default this is never needed)."""
+
+    def __init__(self, student, teacher_dim):
+        super().__init__()
+        self.student = student
+        self.proj = losses.RepresentationProjection(student.config['dense_size'], teacher_dim)
+
+    def forward(self, **inputs):
+        out = self.student(**inputs)
+        out.representation = self.proj(out.representation)
+        return out
+
+
+# -----------------------------------------------------------------------------
+# teacher outputs, computed once per (teacher, inputs) and cached
+
+
+def _check_teacher_repr(value):
+    if not isinstance(value, str) or not TEACHER_REPR_RE.match(value):
+        raise ValueError(f'unknown teacher_repr {value!r}; valid: {TEACHER_REPR_HELP}')
+    return value
+
+
+@torch.no_grad()
+def teacher_targets(teacher_dir, dataset, data_key, tokenizer, tokenizer_key, max_length,
+                    teacher_repr='pooled'):
+    """{'logits': [N, C], 'repr': [N, H]} of a fine-tuned BERT teacher on
+    tokenized inputs; from the cache or by one pass of the teacher."""
+    _check_teacher_repr(teacher_repr)
+    key = hashlib.sha256(json.dumps(['mh', fingerprint(teacher_dir), data_key, tokenizer_key,
+                                     max_length, teacher_repr]).encode()).hexdigest()[:20]
+    path = paths.CACHE / 'teacher_outputs' / f'mh-{key}.npz'
+    if path.exists():
+        with np.load(path) as f:
+            return {k: f[k] for k in ('logits', 'repr')}, {'teacher_cache': 'hit'}
+    start = time.perf_counter()
+    teacher = models.load_model(teacher_dir, kind='classifier').eval()
+    out = {'logits': [], 'repr': []}
+    for batch in make_loader(dataset, tokenizer, 256, shuffle=False):
+        res = teacher(**model_inputs(batch), output_hidden_states=True)
+        hidden = res.hidden_states
+        if teacher_repr == 'pooled':  # what the teacher's classifier reads
+            rep = teacher.bert.pooler(hidden[-1])
+        elif teacher_repr == 'cls':
+            rep = hidden[-1][:, 0]
+        else:
+            layer = int(teacher_repr[len('layer'):])
+            if layer >= len(hidden):
+                raise ValueError(f'teacher_repr {teacher_repr!r}: the teacher has layers '
+                                 f'0..{len(hidden) - 1} (0 = embeddings)')
+            rep = hidden[layer][:, 0]
+        out['logits'].append(res.logits.float())
+        out['repr'].append(rep.float())
+    arrays = {k: torch.cat(v).numpy() for k, v in out.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + '.tmp.npz')
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+    return arrays, {'teacher_cache': 'miss', 'teacher_seconds': time.perf_counter() - start}
+
+
+def _with_targets(dataset, arrays, columns=('logits', 'repr')):
+    for name in columns:
+        dataset = dataset.add_column(f'teacher_{name}', list(arrays[name]))
+    return dataset
+
+
+# -----------------------------------------------------------------------------
+# one stage = one or more fits with model selection on dev
+
+
+class EarlyStop:
+    """fit(callback=...): stop after `patience` evaluations without a better
+    score. `score()` (higher is better) defaults to the row's dev accuracy;
+    with `keep=True` the best weights are kept here (fit keeps only dev-accuracy
+    bests itself)."""
+
+    def __init__(self, model, patience, score=None, keep=False):
+        self.model, self.patience, self.score, self.keep = model, patience, score, keep
+        self.best, self.state, self.bad = None, None, 0
+
+    def __call__(self, row):
+        s = self.score() if self.score else row['dev_accuracy']
+        row['select_score'] = s
+        if self.best is None or s > self.best:
+            self.best, self.bad = s, 0
+            if self.keep:
+                self.state = copy.deepcopy(self.model.state_dict())
+        else:
+            self.bad += 1
+        return bool(self.patience) and self.bad >= self.patience
+
+
+@torch.no_grad()
+def _dev_rep_loss(model, dev, tokenizer, rep_loss):
+    was = model.training
+    model.eval()
+    total, n = 0.0, 0
+    for batch in make_loader(dev, tokenizer, 256, shuffle=False):
+        terms = objective(rep_loss)(model, batch)
+        total += float(terms['rep']) * len(batch['input_ids'])
+        n += len(batch['input_ids'])
+    model.train(was)
+    return total / max(n, 1)
+
+
+def train_stages(student, config, sets, tokenizer, dev, progress=False):
+    """Run the stages of config['procedure'] on `student`; returns (history,
+    totals, best dev accuracy). `sets` maps data names to tokenized datasets;
+    `dev` carries labels and the teacher's outputs (when there is a teacher)."""
+    proc = config['procedure']
+    history, totals = [], {'train_seconds': 0.0, 'train_tokens': 0, 'train_flops': 0, 'steps': 0}
+    best_acc, best_state = None, None
+    fit_index = 0
+    for s, stage in enumerate(PROCEDURES[proc]):
+        data_name, weights, batch_key = STAGES[stage]
+        train = sets[data_name]
+        model = student
+        if stage in ('rep', 'joint') and config['dense_size'] != sets['repr_dim']:
+            model = WithProjection(student, sets['repr_dim'])
+        steps = unfreezing_steps(s, config.get('unfreeze', True))
+        # without unfreezing a later stage gets the same passes over the data
+        # as the unfreezing steps together (a fair comparison)
+        # a later 'ce' stage fine-tunes a distilled student: its own (short) epochs
+        key = 'finetune_epochs' if stage == 'ce' and s else f'{stage}_epochs'
+        epochs = config[key] * (len(UNFREEZE_STEPS) if s and len(steps) == 1 else 1)
+        batch_size = config[batch_key]
+        per_epoch = math.ceil(len(train) / batch_size)
+        epochs = max(epochs, math.ceil(config.get('min_steps', 0) / per_epoch))
+        for groups in steps:
+            set_trainable(model, groups)
+            rep_stage = stage == 'rep'
+            stop = EarlyStop(model, config.get('patience'), keep=rep_stage,
+                             score=(lambda m=model: -_dev_rep_loss(m, dev, tokenizer,
+                                                                   config['rep_loss']))
+                             if rep_stage else None)
+            result = fit(model, objective(config.get('rep_loss', 'mse')), weights, train, tokenizer,
+                         dev_data=None if rep_stage else dev, epochs=epochs, lr=config['lr'],
+                         batch_size=batch_size, weight_decay=0.0, seed=1000 * config['seed'] + fit_index,
+                         eval_every=max(per_epoch, EVAL_GAP), progress=progress, desc=f'{proc} {stage}',
+                         callback=stop, length_grouping=False)
+            if rep_stage and stop.state is not None:
+                model.load_state_dict(stop.state)  # lowest dev representation loss
+            for key in totals:
+                totals[key] += result[key]
+            history += [dict(row, stage=stage, fit=fit_index, trainable='+'.join(groups))
+                        for row in result['history']]
+            fit_index += 1
+            if rep_stage:
+                continue
+            acc = (result['best_dev'] or {}).get('accuracy')
+            if best_acc is None or (acc is not None and acc > best_acc):
+                best_acc, best_state = acc, copy.deepcopy(student.state_dict())
+            else:  # this step did not beat the best so far on dev: go back
+                student.load_state_dict(best_state)
+    set_trainable(student, GROUPS)
+    return history, totals, best_acc
+
+
+# -----------------------------------------------------------------------------
+# the 'bilstm' stage
+
+
+def _data_key(config, split, size):
+    return json.dumps({'task': config['task'], 'split': split, 'size': size,
+                       'domain': config.get('domain'), 'seed': config.get('data_seed', 0),
+                       'world_version': config.get('world_version')}, sort_keys=True)
+
+
+def new_student(config, num_labels, vocab_size, teacher_dir=None):
+    """A BiLSTM of the config's shape; embedding from the teacher's word
+    embeddings (PCA to embedding_dim, a random projection when wider) or random."""
+    torch.manual_seed(config['seed'])
+    student = models.BiLSTMClassifier(vocab_size, num_labels, config['embedding_dim'],
+                                      config['hidden_size'], config['dense_size'], config['dropout'])
+    if config['embeddings'] == 'teacher':
+        teacher = models.load_model(teacher_dir, kind='classifier')
+        table = teacher.get_input_embeddings().weight
+        projection = 'pca' if config['embedding_dim'] <= table.shape[1] else 'random'
+        student.init_embeddings_from(table, projection, seed=config['seed'])
+    return student
+
+
+def run_bilstm(plan, rid, config, progress=False):
+    start = time.perf_counter()
+    task = stages._task(config)
+    tokenizer = data.load_tokenizer(config['tokenizer'])
+
+    def tok(ds):
+        return data.tokenize(ds, tokenizer, config['max_length'])
+
+    labeled, dev, test = tok(task.train), tok(task.dev), tok(task.test)
+    teacher_dir = plan.checkpoint(config['teacher']) if config.get('teacher') else None
+    extra = {}
+    sets = {'labeled': labeled}
+    if 'transfer' in config:
+        def targets(ds, key):
+            arrays, info = teacher_targets(teacher_dir, ds, key, tokenizer, config['tokenizer'],
+                                           config['max_length'], config.get('teacher_repr', 'pooled'))
+            extra['teacher_seconds'] = extra.get('teacher_seconds', 0.0) + info.get('teacher_seconds', 0.0)
+            return arrays
+
+        transfer = data.TransferSet(**config['transfer'])
+        inputs = tok(transfer.load())
+        t = targets(inputs, transfer.key)
+        extra['teacher_cache'] = 'miss' if extra['teacher_seconds'] else 'hit'  # of the transfer set
+        sets['repr_dim'] = t['repr'].shape[1]
+        sets['transfer'] = _with_targets(inputs, t)
+        dev = _with_targets(dev, targets(dev, _data_key(config, 'dev', config['dev_size'])))
+        stage_data = {STAGES[s][0] for s in PROCEDURES[config['procedure']]}
+        if 'pseudo' in stage_data:  # D_L + the transfer set with the teacher's argmax as label
+            from datasets import concatenate_datasets
+            pseudo = inputs.add_column('label', [int(i) for i in t['logits'].argmax(-1)])
+            sets['pseudo'] = concatenate_datasets([labeled, pseudo.cast(labeled.features)])
+        if 'mixed' in stage_data:  # v1's half-labeled / half-transfer batches
+            from datasets import concatenate_datasets
+            lab = _with_targets(labeled, targets(labeled, _data_key(config, 'train',
+                                                                    config['train_size'])))
+            lab = lab.select([i % len(lab) for i in range(max(len(lab), len(inputs)))])
+            unl = sets['transfer'].add_column('label', [losses.IGNORE_INDEX] * len(inputs))
+            sets['mixed'] = concatenate_datasets([lab, unl.cast(lab.features)])
+    student = new_student(config, task.num_labels, len(tokenizer), teacher_dir)
+    history, totals, best_dev = train_stages(student, config, sets, tokenizer, dev, progress)
+    test_metrics = evaluate(student, test, tokenizer)
+    metrics = {'dev_accuracy': best_dev, 'test_accuracy': test_metrics['accuracy'],
+               'test_macro_f1': test_metrics['macro_f1'],
+               'params': models.count_parameters(student, trainable_only=False),
+               'non_embedding_params': sum(p.numel() for n, p in student.named_parameters()
+                                           if not n.startswith('embedding'))}
+    totals.update(extra, wall_seconds=time.perf_counter() - start)
+    runs.save_run(plan.paper, config, metrics, history=history, timings=totals)
+    return rid
+
+
+# -----------------------------------------------------------------------------
+# the 'speed' stage: parameters and CPU latency, teacher vs BiLSTM
+
+
+@torch.inference_mode()
+def latency(model, dataset, tokenizer, batch_size, n_single):
+    """Median ms of a batch-1 forward over the first n_single inputs, and ms
+    per input of batched forwards over the whole dataset (dynamic padding)."""
+    model.eval()
+    rows = [dataset.select([i]) for i in range(min(n_single, len(dataset)))]
+    single = [make_loader(r, tokenizer, 1, shuffle=False) for r in rows]
+    batches = list(make_loader(dataset, tokenizer, batch_size, shuffle=False))
+    for loader in single[:5]:  # warm-up: allocator and kernel selection
+        model(**model_inputs(next(iter(loader))))
+    one = []
+    for loader in single:
+        batch = model_inputs(next(iter(loader)))
+        t0 = time.perf_counter()
+        model(**batch)
+        one.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for batch in batches:
+        model(**model_inputs(batch))
+    many = time.perf_counter() - t0
+    return {'ms_batch1': 1000 * float(np.median(one)), 'ms_batched': 1000 * many / len(dataset)}
+
+
+def _synthetic(n, length, vocab_size, seed=0):
+    from datasets import Dataset
+    g = np.random.default_rng(seed)
+    ids = g.integers(5, vocab_size, size=(n, length)).tolist()
+    return Dataset.from_dict({'input_ids': ids, 'attention_mask': [[1] * length] * n})
+
+
+def run_speed(plan, rid, config, progress=False):
+    torch.manual_seed(0)
+    task = stages._task(config)
+    tokenizer = data.load_tokenizer(config['tokenizer'])
+    inputs = data.tokenize(task.test, tokenizer, config['max_length'])
+    inputs = inputs.select(range(min(config['n_inputs'], len(inputs))))
+    teacher = models.load_model(plan.checkpoint(config['teacher']), kind='classifier')
+    # weights do not change the latency: an untrained student of the trained shape
+    student = models.BiLSTMClassifier(len(tokenizer), task.num_labels, config['embedding_dim'],
+                                      config['hidden_size'], config['dense_size'])
+    m = {'threads': torch.get_num_threads(),
+         'teacher_params': models.count_parameters(teacher, False),
+         'student_params': models.count_parameters(student, False)}
+    for name, model in (('teacher', teacher), ('student', student)):
+        for k, v in latency(model, inputs, tokenizer, config['batch_size'], config['n_single']).items():
+            m[f'{name}_{k}'] = v
+    # paper sizes: BERT-Large (24/1024) vs the 300/600/1024 BiLSTM, analytic counts
+    # (the student vocabulary is the WordPieces seen in train + transfer text,
+    # ~25k of BERT's 30522 in papers.md 3.3: an assumption, NOT FOUND in the paper)
+    p_teacher = models.bert_parameter_count(24, 1024, 30522, with_mlm_head=False) + 1024 * 2 + 2
+    m.update(paper_teacher_params=p_teacher,
+             paper_student_params=models.bilstm_parameter_count(config['paper_student_vocab'],
+                                                                300, 600, 1024, 2),
+             paper_student_params_full_vocab=models.bilstm_parameter_count(30522, 300, 600, 1024, 2))
+    if config['paper_shapes']:  # measured too, random weights, synthetic 128-token inputs
+        big = models.new_classifier(models.bert_config(24, 1024, 30522), 2)
+        lstm = models.BiLSTMClassifier(30522, 2, 300, 600, 1024)
+        fake = _synthetic(config['paper_n_inputs'], 128, 30522)
+        for name, model in (('paper_teacher', big), ('paper_student', lstm)):
+            for k, v in latency(model, fake, tokenizer, config['paper_batch_size'],
+                                config['paper_n_inputs']).items():
+                m[f'{name}_{k}'] = v
+        del big
+    runs.save_run(plan.paper, config, m)
+    return rid
+
+
+stages.RUNNERS['bilstm'] = run_bilstm
+stages.RUNNERS['speed'] = run_speed
