@@ -296,15 +296,14 @@ def _data_key(config, split, size):
 
 def new_student(config, num_labels, vocab_size, teacher_dir=None):
     """A BiLSTM of the config's shape; embedding from the teacher's word
-    embeddings (PCA to embedding_dim, a random projection when wider) or random."""
+    embeddings (config['embedding_projection']: 'pca' or 'random') or random."""
     torch.manual_seed(config['seed'])
     student = models.BiLSTMClassifier(vocab_size, num_labels, config['embedding_dim'],
                                       config['hidden_size'], config['dense_size'], config['dropout'])
     if config['embeddings'] == 'teacher':
         teacher = models.load_model(teacher_dir, kind='classifier')
-        table = teacher.get_input_embeddings().weight
-        projection = 'pca' if config['embedding_dim'] <= table.shape[1] else 'random'
-        student.init_embeddings_from(table, projection, seed=config['seed'])
+        student.init_embeddings_from(teacher.get_input_embeddings().weight,
+                                     config['embedding_projection'], seed=config['seed'])
     return student
 
 

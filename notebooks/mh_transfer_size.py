@@ -1,0 +1,123 @@
+# %% [markdown]
+# # Distilling BERT into simple networks (Mukherjee & Hassan Awadallah 2020), transfer-set size (MH-A1)
+#
+# The same labeled set and teacher; the stage-wise BiLSTM student is distilled
+# over unlabeled transfer sets of growing size (0 = the labeled-only student).
+# The paper's premise is that **large amounts of unlabeled in-domain transfer
+# data** close the gap to the teacher; papers.md (3.5, item 3) reads it as
+# "gains grow with the size of the transfer set". No curve or number of the
+# paper was found.
+
+# %% [markdown]
+# ## 0 Setup
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from scipy.stats import spearmanr
+
+from minilab import experiments, paths, plots, report
+
+# %% tags=["parameters"]
+PRESET: str = "mini"  # experiment preset: tiny, mini or paper
+TASK: str = "world/sentiment"  # labeled task (world/<task>, a hub name or a local path)
+TRANSFER_SIZES: list = [250, 1000, 2000, 4000]  # unlabeled transfer-set sizes
+SEEDS: list = [0, 1, 2]  # student seeds to aggregate
+RERUN: bool = False  # True: train the runs that are missing first (resumable)
+SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write under build/
+
+# %%
+# derived settings (papermill only replaces the parameters cell)
+if SMOKE:
+    PRESET, TRANSFER_SIZES, SEEDS = 'tiny', [100, 300], [0]
+RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
+OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
+PAPER = 'mukherjee2020'
+overrides = dict(task=TASK, transfer_sizes=TRANSFER_SIZES, seeds=SEEDS)
+plots.use_style()
+
+# %% [markdown]
+# ## 1 Load saved runs
+
+# %%
+plan = experiments.build_plan('mh_transfer', PRESET, **overrides)
+if RERUN and not SMOKE:
+    plan.execute()
+students = experiments.results('mh_transfer', PRESET, kind='bilstm', root=RUNS_ROOT, **overrides)
+teachers = experiments.results('mh_transfer', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
+assert len(students) and len(teachers), 'no saved runs: run `minilab run mh_transfer` or set RERUN=True'
+students['transfer'] = students['run_id'].map(plan.labels)  # 0 for the labeled-only student
+teacher_acc = teachers['test_accuracy'].iloc[0]
+print(f'{len(students)} student runs; {len(plan.ids("bilstm")) - len(students)} missing')
+students[['procedure', 'transfer', 'seed', 'dev_accuracy', 'test_accuracy']].head()
+
+# %% [markdown]
+# ## 2 Compute
+
+# %%
+stats = students.groupby(['procedure', 'transfer'])['test_accuracy'].agg(['mean', 'std', 'count'])
+stats['std'] = stats['std'].fillna(0.0)
+labeled = stats.loc['labeled', 'mean'].iloc[0]
+distilled = [p for p in stats.index.get_level_values(0).unique() if p != 'labeled']
+curves = {p: stats.loc[p] for p in distilled}
+table = pd.DataFrame({p: c['mean'] for p, c in curves.items()})
+table['gain over labeled-only'] = table[distilled[0]] - labeled
+table['teacher'] = teacher_acc
+table.round(2)
+
+# %%
+# the claim: accuracy grows with the transfer set (rank correlation of the means
+# with the size, and the largest set beats the smallest)
+lines, holds = [], True
+for proc, c in curves.items():
+    rho = spearmanr(c.index, c['mean']).statistic if len(c) > 2 else float('nan')
+    grows = c['mean'].iloc[-1] > c['mean'].iloc[0] and not rho < 0.5
+    holds &= bool(grows)
+    points = ', '.join(f'{n}: {m:.1f}±{s:.1f}' for n, m, s in zip(c.index, c['mean'], c['std']))
+    lines.append(f'{proc}: {points} (labeled-only {labeled:.1f}, teacher {teacher_acc:.1f}; '
+                 f'Spearman {rho:.2f}) -> {"grows" if grows else "does not grow"}')
+print('\n'.join(lines))
+
+# %% [markdown]
+# ## 3 Plot and save
+
+# %%
+fig, ax = plt.subplots()
+for proc, c in curves.items():
+    ax.errorbar(c.index, c['mean'], yerr=c['std'], marker='o', capsize=3, label=f'BiLSTM {proc}')
+ax.axhline(labeled, color=plots.COLORS[2], linestyle=':', label='BiLSTM labeled only')
+ax.axhline(teacher_acc, color='black', linestyle='--', linewidth=1, label='teacher')
+ax.set_xscale('log')
+ax.minorticks_off()  # only the measured sizes are labeled
+sizes = sorted(set(students['transfer']) - {0})
+ax.set_xticks(sizes, [str(s) for s in sizes])
+ax.set_xlabel('unlabeled transfer examples')
+ax.set_ylabel('test accuracy (%)')
+ax.set_title(f'{TASK}: transfer-set size ({PRESET}, {len(SEEDS)} seeds)')
+ax.legend()
+fig_id = f'mh_transfer_size_{PRESET}'
+saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
+saved += plots.save_table(stats.reset_index(), fig_id, PAPER, root=OUT / 'tables')
+print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+
+# %% [markdown]
+# ## 4 The paper's claim, and the scorecard
+
+# %%
+reference = pd.read_csv(paths.REFERENCE / 'mukherjee2020.csv')
+reference[(reference['id'] == 'MH-A1') & (reference['system'] == 'transfer-set size')]
+
+# %%
+report.record_finding('MH-A1-transfer', PAPER, 'gains grow with the size of the unlabeled transfer set',
+                      '; '.join(lines), holds, 'mh_transfer_size', PRESET, path=OUT / 'findings.csv')
+report.record_outputs(fig_id, 'mh_transfer_size',
+                      dict(PRESET=PRESET, TASK=TASK, TRANSFER_SIZES=TRANSFER_SIZES, SEEDS=SEEDS),
+                      list(students['run_id']) + list(teachers['run_id']), saved,
+                      path=OUT / 'manifest.json')
+print(f"MH-A1-transfer {'holds' if holds else 'does NOT hold'}")
+
+# %% [markdown]
+# ## References
+#
+# - Mukherjee, Hassan Awadallah (2020). *Distilling BERT into Simple Neural
+#   Networks with Unlabeled Transfer Data.* arXiv:1910.01769.
