@@ -273,3 +273,39 @@ def test_tiny_speed_run(store):
     assert m['teacher_ms_batch1'] > 0 and m['student_ms_batched'] > 0
     # papers.md 3.3: BERT-Large / the 300-600-1024 BiLSTM with a 25k vocabulary ~ 26x
     assert 25 < m['paper_teacher_params'] / m['paper_student_params'] < 27
+
+
+@pytest.mark.slow
+def test_paper_preset_on_local_models_and_files(store, tmp_path):
+    """The paper preset's path with every hub name replaced by a local stand-in:
+    a GLUE-style folder, an unlabeled CSV transfer file, a saved tokenizer and a
+    small BERT standing in for BERT-Large (the 300/600 BiLSTM is kept)."""
+    import csv
+
+    from minilab import world
+    tok = data.load_tokenizer('world')
+    tok.save_pretrained(tmp_path / 'tokenizer')
+    folder = tmp_path / 'reviews'
+    folder.mkdir()
+    for split, n in [('train', 80), ('dev', 24)]:
+        rows = world.task_split('sentiment', split, n)
+        with open(folder / f'{split}.tsv', 'w') as f:
+            f.write('sentence\tlabel\n')
+            f.writelines(f'{t}\t{y}\n' for t, y in zip(rows['text'], rows['label']))
+    transfer = tmp_path / 'unlabeled.csv'
+    with open(transfer, 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(['text'])
+        w.writerows([t] for t in world.transfer_pool('sentiment', 40)['text'])
+    models.new_mlm_model(models.bert_config(2, 64, len(tok))).save_pretrained(tmp_path / 'large')
+    over = dict(tasks=[str(folder)], tokenizer=str(tmp_path / 'tokenizer'),
+                teacher_init=str(tmp_path / 'large'), teacher_size='L2_H64', seeds=[0],
+                transfer_pool=str(transfer), transfer_size=40, max_length=32, teacher_epochs=1,
+                ce_epochs=1, finetune_epochs=1, hard_epochs=1, logit_epochs=1, rep_epochs=1,
+                mixed_precision='no')
+    plan = experiments.build_plan('mh_main', 'paper', **over)
+    assert plan.execute() == list(plan.configs)  # teacher + 4 students, no pretrain stage
+    df = experiments.results('mh_main', 'paper', kind='bilstm', **over)
+    assert sorted(df['procedure']) == sorted(mh.MAIN)
+    assert set(df['embedding_projection']) == {'random'}  # 300 > the stand-in's width 64
+    assert (df['params'] == models.bilstm_parameter_count(len(tok), 300, 600, 64, 2)).all()
