@@ -489,7 +489,7 @@ def run(settings, on_row=None, should_stop=None, log=_log_default):
     train_<term>, dev_accuracy, ...); should_stop() is polled at each of them
     and True ends training early (the best dev state so far is kept and
     tested). Returns a dict: settings, history, test_accuracy, best_dev,
-    teacher_test_accuracy, params, steps, seconds, stopped."""
+    teacher_test_accuracy, params, steps, seconds, stopped, and the trained model."""
     from minilab import distill
     from minilab.train import evaluate, fit
     s = settings if isinstance(settings, Settings) else Settings.from_dict(dict(settings))
@@ -548,11 +548,25 @@ def run(settings, on_row=None, should_stop=None, log=_log_default):
            'teacher_test_accuracy': teacher.test_accuracy if teacher else None,
            'teacher': teacher.label if teacher else None,
            'params': models.count_parameters(model), 'steps': steps, 'seconds': seconds,
-           'stopped': stopped[0]}
+           'stopped': stopped[0], 'model': model}
     log(f'{"stopped" if stopped[0] else "done"} after {steps} steps, {seconds:.0f} s: '
         f'test accuracy {test["accuracy"]:.1f}'
         + (f' (teacher {teacher.test_accuracy:.1f})' if teacher else ''))
     return out
+
+
+def probabilities(model, texts, temperature=1.0):
+    """softmax(logits / T) of a classifier (a run's 'model', a Teacher's .model)
+    for a few texts, as an array [len(texts), num_labels]."""
+    from datasets import Dataset
+
+    from minilab.train import predict
+    tok = data.load_tokenizer('world')
+    with _quiet():
+        ds = data.tokenize(Dataset.from_dict({'text': list(texts),
+                                              'text_pair': [None] * len(texts)}), tok, MAX_LENGTH)
+        logits = predict(model, ds, tok)['logits']
+    return softmax(logits, temperature)
 
 
 # -----------------------------------------------------------------------------
@@ -623,8 +637,10 @@ def compare(*results):
     order = {p: i for i, p in enumerate(('teacher',) + PROCEDURES)}
     df = pd.DataFrame(rows, columns=['source', 'procedure', 'size', 'test_accuracy', 'std',
                                      'runs', 'what'])
+    df['_s'] = df['source'] != 'this session'  # this session's runs first, in run order
     df['_o'] = df['procedure'].map(lambda p: order.get(p, len(order)))
-    return df.sort_values(['source', 'size', '_o'], kind='stable').drop(columns='_o') \
+    df.loc[~df['_s'], '_o'] = range((~df['_s']).sum())
+    return df.sort_values(['_s', 'size', '_o'], kind='stable').drop(columns=['_s', '_o']) \
         .reset_index(drop=True)
 
 
@@ -812,7 +828,7 @@ class Playground:
         self.runner = runner or run
         self.results, self._thread, self._stop = [], None, threading.Event()
         self._rows, self._teacher, self._reference = [], None, None
-        style = {'description_width': '110px'}
+        style = {'description_width': '120px'}
         layout = W.Layout(width='340px')
         sizes = list(SIZE_CHOICES) + [models.size_name(L, H) for L, H in models.size_grid('mini')]
 
@@ -822,7 +838,7 @@ class Playground:
 
         self.controls = {
             'procedure': W.ToggleButtons(options=list(PROCEDURES), value=s.procedure,
-                                         description='procedure', style={'button_width': '64px'},
+                                         description='procedure', style={'button_width': '76px'},
                                          tooltips=['random student, labels', 'random student, '
                                                    'teacher outputs', 'pre-trained student, labels',
                                                    'pre-trained student, teacher outputs',
@@ -845,16 +861,17 @@ class Playground:
                                          max=max(20000, s.transfer_size), step=100,
                                          description='transfer size', style=style, layout=layout),
             'transfer_domain': dd('transfer_domain', list(world.DOMAIN_ORDER), 'transfer domain'),
-            'epochs': W.IntSlider(value=s.epochs, min=1, max=30, description='epochs (labels)',
+            'epochs': W.IntSlider(value=s.epochs, min=1, max=30, description='labeled epochs',
                                   style=style, layout=layout),
             'distill_epochs': W.IntSlider(value=s.distill_epochs, min=1, max=20,
-                                          description='epochs (transfer)', style=style,
+                                          description='transfer epochs', style=style,
                                           layout=layout),
             'finetune_epochs': W.IntSlider(value=s.finetune_epochs, min=0, max=10,
                                            description='then fine-tune', style=style,
                                            layout=layout),
             'max_steps': W.BoundedIntText(value=s.max_steps, min=0, max=100000,
-                                          description='max steps (0: all)', style=style,
+                                          description='max steps', tooltip='0: no limit',
+                                          style=style,
                                           layout=layout),
         }
         self._hidden = {k: v for k, v in s.to_dict().items() if k not in self.controls}
@@ -871,7 +888,8 @@ class Playground:
         self.run_button.on_click(self._on_run)
         self.stop_button.on_click(self._on_stop)
         self.status = W.HTML(value='<i>choose settings, then press Run</i>')
-        self.curve = W.Image(format='png', layout=W.Layout(width='760px'))
+        # hidden until the first row arrives (an empty image shows as broken)
+        self.curve = W.Image(format='png', layout=W.Layout(width='760px', display='none'))
         self.curve.add_class('minilab-curve')
         self.result = W.HTML(value='')
         self.result.add_class('minilab-result')
@@ -984,6 +1002,7 @@ class Playground:
 
     def _draw_curve(self):
         self.curve.value = figure_png(curve_figure(self._rows, self._teacher, self._reference))
+        self.curve.layout.display = None
 
     def _train(self, s):
         try:
