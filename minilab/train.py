@@ -136,7 +136,12 @@ def fit(model, objective, weights, train_data, tokenizer, dev_data=None, epochs=
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
     optimizer = torch.optim.AdamW([{'params': decay, 'weight_decay': weight_decay},
                                    {'params': no_decay, 'weight_decay': 0.0}], lr=lr, betas=betas)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup * total_steps), total_steps)
+    # a prepared scheduler is stepped num_processes times per update (Accelerate
+    # assumes the per-process batch is the global one / n); counting in those
+    # sub-steps keeps the schedule per update the same for any process count
+    n_proc = accelerator.num_processes
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup * total_steps) * n_proc,
+                                                total_steps * n_proc)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
 
     state = {'epoch': 0, 'step': 0, 'history': [], 'best': None, 'tokens': 0, 'seconds': 0.0}
