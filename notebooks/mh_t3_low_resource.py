@@ -23,7 +23,7 @@ from minilab import experiments, paths, plots, report
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
 TASK: str = "world/sentiment"  # labeled task (world/<task>, a hub name or a local path)
-LABELS_PER_CLASS: list = [10, 30, 100, 300]  # label budgets k
+LABELS_PER_CLASS: list = [50, 100, 250, 500]  # label budgets k
 SEEDS: list = [0, 1, 2]  # student seeds to aggregate
 MATCH: float = 1.0  # "matches": at most this many points below the teacher
 RERUN: bool = False  # True: train the runs that are missing first (resumable)
