@@ -255,6 +255,8 @@ def run_latency(plan, rid, config, progress=False):
         metrics[f'{name}_seconds'] = statistics.median(times[name])
         metrics[f'{name}_seconds_all'] = times[name]
         metrics[f'{name}_params'] = models.count_parameters(model)
+        metrics[f'{name}_embedding_params'] = sum(  # not halved with the depth
+            p.numel() for n, p in model.named_parameters() if 'embeddings' in n)
         metrics[f'{name}_layers'] = model.config.num_hidden_layers  # DistilBERT maps n_layers
     runs.save_run(plan.paper, config, metrics, timings={'threads': config['threads']})
     return rid

@@ -1,0 +1,142 @@
+# %% [markdown]
+# # DistilBERT (Sanh et al. 2019), Table 2: long reviews and span QA, with task-time distillation (DB-T2)
+#
+# | model | IMDb acc. | SQuAD v1.1 EM / F1 |
+# |---|---|---|
+# | BERT-base | 93.46 | 81.2 / 88.5 |
+# | DistilBERT | 92.82 | 77.7 / 85.8 |
+# | DistilBERT (D) | - | 79.1 / 86.9 |
+#
+# The claims: **DistilBERT is only 0.6 point behind BERT on IMDb**, the gap is
+# larger on SQuAD (within 3.9 points), and a second distillation during
+# fine-tuning from a SQuAD-fine-tuned BERT ("(D)", KL on the start and end
+# logits, T = 2) recovers part of it.
+#
+# The offline analogs (`minilab.world_spans`): *long reviews* (3 or 5 review
+# sentences, the majority polarity is the label) and *span QA* (a three-sentence
+# context, a question whose answer is a span; half the questions name a category
+# instead of the thing). Teacher, general student and student (D), fine-tuned
+# with one recipe; medians over seeds. Runs: `minilab run db_downstream`.
+
+# %% [markdown]
+# ## 0 Setup
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from minilab import experiments, paths, plots, report
+
+# %% tags=["parameters"]
+PRESET: str = "mini"  # experiment preset: tiny, mini or paper
+REVIEWS: str = "world/long_reviews"  # the IMDb analog (paper preset: imdb)
+QA: str = "world/span_qa"  # the SQuAD analog (paper preset: squad)
+SEEDS: list = [0, 1, 2]  # fine-tuning seeds (medians)
+CLOSE: float = 1.0  # "close to the teacher" on long reviews: within this many points
+RERUN: bool = False  # True: train the runs that are missing first (resumable)
+SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write under build/
+
+# %%
+# derived settings (papermill only replaces the parameters cell)
+if SMOKE:
+    PRESET, SEEDS = 'tiny', [0]
+RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
+OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
+PAPER = 'sanh2019'
+ROWS = ['teacher', 'student', 'student_d']
+overrides = dict(downstream_tasks=[REVIEWS, QA], seeds=SEEDS)
+plots.use_style()
+
+# %% [markdown]
+# ## 1 Load saved runs
+
+# %%
+plan = experiments.build_plan('db_downstream', PRESET, **overrides)
+if RERUN and not SMOKE:
+    plan.execute()
+runs = experiments.results('db_downstream', PRESET, kind='finetune', root=RUNS_ROOT, **overrides)
+print(f"{len(runs)} fine-tuning runs loaded; {len(plan.ids('finetune')) - len(runs)} missing")
+assert len(runs), 'no saved runs: run `minilab run db_downstream` or set RERUN=True'
+runs[['role', 'task', 'seed', 'test_accuracy', 'test_em', 'test_f1']].head()
+
+# %% [markdown]
+# ## 2 Compute: medians over seeds
+
+# %%
+def median(task, metric):
+    return runs[runs['task'] == task].groupby('role')[metric].median().reindex(ROWS)
+
+
+table = pd.DataFrame({'reviews accuracy': median(REVIEWS, 'test_accuracy'),
+                      'QA EM': median(QA, 'test_em'), 'QA F1': median(QA, 'test_f1')})
+table.round(2)
+
+# %%
+gap_reviews = table.loc['teacher', 'reviews accuracy'] - table.loc['student', 'reviews accuracy']
+gap_qa = table.loc['teacher', 'QA F1'] - table.loc['student', 'QA F1']
+gain_d = table.loc['student_d', 'QA F1'] - table.loc['student', 'QA F1']
+lines = [f'long reviews: teacher - student {gap_reviews:+.2f} points',
+         f'span QA: teacher - student {gap_qa:+.2f} F1, (D) {gain_d:+.2f} F1 over the student']
+print('\n'.join(lines))
+
+# %%
+cost = runs.groupby(['task', 'role'])['time_train_seconds'].sum().unstack()
+print(f"fine-tuning cost: {runs['time_train_seconds'].sum():.0f} s over {len(runs)} runs")
+cost.round(1)
+
+# %% [markdown]
+# ## 3 Plot and save
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(7, 3))
+for ax, (task, metric, label) in zip(axes, [(REVIEWS, 'test_accuracy', 'accuracy'), (QA, 'test_f1', 'F1')]):
+    sub = runs[runs['task'] == task]
+    for i, role in enumerate(ROWS):
+        values = sub[sub['role'] == role][metric]
+        ax.scatter([i] * len(values), values, color=plots.COLORS[i], alpha=0.5, s=12)
+        ax.plot([i - 0.2, i + 0.2], [values.median()] * 2, color=plots.COLORS[i], linewidth=2)
+    ax.set_xticks(range(len(ROWS)), ['teacher', 'student', 'student (D)'])
+    ax.set_title(f'{task} ({label})')
+axes[0].set_ylabel('test score (seeds; bar = median)')
+fig_id = f'db_t2_downstream_{PRESET}'
+saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
+saved += plots.save_table(table.reset_index(names='model'), fig_id, PAPER, root=OUT / 'tables')
+print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+
+# %% [markdown]
+# ## 4 The paper's numbers, and the scorecard
+
+# %%
+reference = pd.read_csv(paths.REFERENCE / 'sanh2019.csv')
+paper = reference[reference['id'] == 'DB-T2'].pivot(index='system', columns='metric', values='value')
+side_by_side = pd.DataFrame({
+    'paper': [paper.loc['BERT-base', 'IMDb accuracy'] - paper.loc['DistilBERT', 'IMDb accuracy'],
+              paper.loc['BERT-base', 'SQuAD F1'] - paper.loc['DistilBERT', 'SQuAD F1'],
+              paper.loc['DistilBERT (D)', 'SQuAD F1'] - paper.loc['DistilBERT', 'SQuAD F1']],
+    'kit': [gap_reviews, gap_qa, gain_d],
+}, index=['teacher - student, long reviews (points)', 'teacher - student, span QA (F1)',
+          '(D) - student, span QA (F1)']).round(2)
+side_by_side
+
+# %%
+holds_close = gap_reviews <= CLOSE
+holds_qa = gap_qa > gap_reviews and gain_d > 0
+print(f"Paper: 0.64 points behind on IMDb, 2.7 F1 on SQuAD, (D) +1.1 F1. Kit: {'; '.join(lines)}; "
+      f"the student is {'within' if holds_close else 'not within'} {CLOSE:g} point of the teacher on "
+      f"long reviews, and the QA part {'agrees' if holds_qa else 'does not agree'} with the paper.")
+findings = OUT / 'findings.csv'
+report.record_finding('DB-T2', PAPER, f'the student is within {CLOSE:g} point of the teacher on long '
+                      'reviews (paper: IMDb -0.6)', lines[0], holds_close, 'db_t2_downstream', PRESET,
+                      path=findings)
+report.record_finding('DB-T2-qa', PAPER, 'a larger gap on span QA, which task-time distillation (D) '
+                      'narrows (paper: SQuAD F1 -2.7, (D) +1.1)', lines[1], holds_qa, 'db_t2_downstream',
+                      PRESET, path=findings)
+report.record_outputs(fig_id, 'db_t2_downstream', dict(PRESET=PRESET, REVIEWS=REVIEWS, QA=QA, SEEDS=SEEDS),
+                      list(runs['run_id']), saved, path=OUT / 'manifest.json')
+
+# %% [markdown]
+# ## References
+#
+# - Sanh, Debut, Chaumond, Wolf (2019). *DistilBERT, a distilled version of
+#   BERT: smaller, faster, cheaper and lighter.* arXiv:1910.01108.
+# - Official code: `examples/research_projects/distillation/run_squad_w_distillation.py`.
