@@ -78,16 +78,16 @@ BASE_MINI = dict(
 BASE_TINY = dict(BASE_MINI, train_size=100, dev_size=100, test_size=200, seeds=[0],
                  teacher_size='L2_H64', corpus_size=2000, teacher_pretrain_epochs=1,
                  teacher_epochs=3, transfer_size=300, embedding_dim=16, hidden_size=16,
-                 patience=0, min_steps=0, ce_epochs=1, finetune_epochs=1, hard_epochs=1, logit_epochs=1,
-                 rep_epochs=1, joint_epochs=1)
+                 patience=0, min_steps=0, ce_epochs=1, finetune_epochs=1, hard_epochs=1,
+                 logit_epochs=1, rep_epochs=1, joint_epochs=1)
 # hub datasets and BERT-Large wwm, as the README command; Elec: a local folder
 BASE_PAPER = dict(BASE_MINI, train_size=None, dev_size=None, test_size=None,
                   tokenizer='bert-base-uncased', max_length=128, scale='paper',
                   teacher_size='L24_H1024', teacher_init='bert-large-uncased-whole-word-masking',
                   teacher_lr=2e-5, teacher_epochs=3, teacher_batch_size=32, mixed_precision='bf16',
                   transfer_size=50_000, embedding_dim=300, hidden_size=600, batch_size=32,
-                  lr=1e-3, patience=5, min_steps=0, ce_epochs=20, finetune_epochs=20, hard_epochs=20, logit_epochs=20,
-                  rep_epochs=20, joint_epochs=20)
+                  lr=1e-3, patience=5, min_steps=0, ce_epochs=20, finetune_epochs=20,
+                  hard_epochs=20, logit_epochs=20, rep_epochs=20, joint_epochs=20)
 
 
 def _presets(tiny, mini, paper):
@@ -113,7 +113,8 @@ TRANSFER_PRESETS = _presets(
     dict(task='world/sentiment', transfer_sizes=[100, 300], procedures=['stagewise']),
     dict(task='world/sentiment', transfer_sizes=[250, 1000, 2000, 4000],
          procedures=['stagewise']),
-    dict(task='imdb', transfer_sizes=[1000, 5000, 20_000, 50_000], procedures=['hard', 'stagewise']))
+    dict(task='imdb', transfer_sizes=[1000, 5000, 20_000, 50_000],
+         procedures=['hard', 'stagewise']))
 
 # ablation arms: overrides of the base parameters (the first is the base itself)
 VARIANTS = {
@@ -313,7 +314,7 @@ EXPERIMENTS = {
     'mh_main': _experiment(plan_mh_main, MAIN_PRESETS, 'mh_t2_main',
                            'Mukherjee 2020 MH-T2: teacher vs BiLSTM labeled/hard/soft/stagewise'),
     'mh_lowres': _experiment(plan_mh_lowres, LOWRES_PRESETS, 'mh_t3_low_resource',
-                             'Mukherjee 2020 MH-T3: k labels per class, distilled BiLSTM vs teacher'),
+                             'Mukherjee 2020 MH-T3: k labels per class, BiLSTM vs teacher'),
     'mh_transfer': _experiment(plan_mh_transfer, TRANSFER_PRESETS, 'mh_transfer_size',
                                'Mukherjee 2020 MH-A1: gains as the transfer set grows'),
     'mh_ablation': _experiment(plan_mh_ablation, ABLATION_PRESETS, 'mh_ablations',

@@ -26,7 +26,9 @@ Model selection is on the dev split only (the official code monitors the
 test file): a stage with labels or logits keeps its best dev-accuracy epoch
 and a later step is kept only if it beats the best so far; the 'rep' stage
 keeps the epoch with the lowest representation loss on the dev inputs (the
-teacher's outputs on them, no labels). Patience stops a step early.
+teacher's outputs on them, no labels). Patience stops a step early, and
+every fit takes at least `min_steps` optimizer steps, so a tiny labeled or
+transfer set is not simply under-trained (the sweeps compare data, not steps).
 
 Differences from the Keras original, all deliberate: AdamW without weight
 decay and a warm-up + linear-decay schedule restarted at every step (the
@@ -241,41 +243,40 @@ def train_stages(student, config, sets, tokenizer, dev, progress=False):
     fit_index = 0
     for s, stage in enumerate(PROCEDURES[proc]):
         data_name, weights, batch_key = STAGES[stage]
-        train = sets[data_name]
+        train, batch_size = sets[data_name], config[batch_key]
         model = student
         if stage in ('rep', 'joint') and config['dense_size'] != sets['repr_dim']:
             model = WithProjection(student, sets['repr_dim'])
         steps = unfreezing_steps(s, config.get('unfreeze', True))
-        # without unfreezing a later stage gets the same passes over the data
-        # as the unfreezing steps together (a fair comparison)
-        # a later 'ce' stage fine-tunes a distilled student: its own (short) epochs
-        key = 'finetune_epochs' if stage == 'ce' and s else f'{stage}_epochs'
-        epochs = config[key] * (len(UNFREEZE_STEPS) if s and len(steps) == 1 else 1)
-        batch_size = config[batch_key]
+        # a later 'ce' stage fine-tunes a distilled student: its own (short) epochs;
+        # without unfreezing, a later stage gets as many passes over its data as
+        # the unfreezing steps together (a fair comparison)
+        epochs = config['finetune_epochs' if stage == 'ce' and s else f'{stage}_epochs']
+        epochs *= len(UNFREEZE_STEPS) if s and len(steps) == 1 else 1
+        # a small set still gets min_steps optimizer steps per fit
         per_epoch = math.ceil(len(train) / batch_size)
         epochs = max(epochs, math.ceil(config.get('min_steps', 0) / per_epoch))
+        select_on_rep = stage == 'rep'  # no labels, no head yet: dev representation loss
         for groups in steps:
             set_trainable(model, groups)
-            rep_stage = stage == 'rep'
-            stop = EarlyStop(model, config.get('patience'), keep=rep_stage,
-                             score=(lambda m=model: -_dev_rep_loss(m, dev, tokenizer,
-                                                                   config['rep_loss']))
-                             if rep_stage else None)
+            score = (lambda m=model: -_dev_rep_loss(m, dev, tokenizer, config['rep_loss'])) \
+                if select_on_rep else None
+            stop = EarlyStop(model, config.get('patience'), score=score, keep=select_on_rep)
             result = fit(model, objective(config.get('rep_loss', 'mse')), weights, train, tokenizer,
-                         dev_data=None if rep_stage else dev, epochs=epochs, lr=config['lr'],
-                         batch_size=batch_size, weight_decay=0.0, seed=1000 * config['seed'] + fit_index,
-                         eval_every=max(per_epoch, EVAL_GAP), progress=progress, desc=f'{proc} {stage}',
-                         callback=stop, length_grouping=False)
-            if rep_stage and stop.state is not None:
-                model.load_state_dict(stop.state)  # lowest dev representation loss
-            for key in totals:
-                totals[key] += result[key]
+                         dev_data=None if select_on_rep else dev, epochs=epochs, lr=config['lr'],
+                         batch_size=batch_size, weight_decay=0.0,
+                         seed=1000 * config['seed'] + fit_index,
+                         eval_every=max(per_epoch, EVAL_GAP), progress=progress,
+                         desc=f'{proc} {stage}', callback=stop, length_grouping=False)
+            for name in totals:
+                totals[name] += result[name]
             history += [dict(row, stage=stage, fit=fit_index, trainable='+'.join(groups))
                         for row in result['history']]
             fit_index += 1
-            if rep_stage:
+            if select_on_rep:
+                model.load_state_dict(stop.state)  # the lowest dev representation loss
                 continue
-            acc = (result['best_dev'] or {}).get('accuracy')
+            acc = (result['best_dev'] or {}).get('accuracy')  # fit restored that epoch
             if best_acc is None or (acc is not None and acc > best_acc):
                 best_acc, best_state = acc, copy.deepcopy(student.state_dict())
             else:  # this step did not beat the best so far on dev: go back
@@ -299,7 +300,8 @@ def new_student(config, num_labels, vocab_size, teacher_dir=None):
     embeddings (config['embedding_projection']: 'pca' or 'random') or random."""
     torch.manual_seed(config['seed'])
     student = models.BiLSTMClassifier(vocab_size, num_labels, config['embedding_dim'],
-                                      config['hidden_size'], config['dense_size'], config['dropout'])
+                                      config['hidden_size'], config['dense_size'],
+                                      config['dropout'])
     if config['embeddings'] == 'teacher':
         teacher = models.load_model(teacher_dir, kind='classifier')
         student.init_embeddings_from(teacher.get_input_embeddings().weight,
@@ -322,14 +324,17 @@ def run_bilstm(plan, rid, config, progress=False):
     if 'transfer' in config:
         def targets(ds, key):
             arrays, info = teacher_targets(teacher_dir, ds, key, tokenizer, config['tokenizer'],
-                                           config['max_length'], config.get('teacher_repr', 'pooled'))
-            extra['teacher_seconds'] = extra.get('teacher_seconds', 0.0) + info.get('teacher_seconds', 0.0)
+                                           config['max_length'],
+                                           config.get('teacher_repr', 'pooled'))
+            extra['teacher_seconds'] = (extra.get('teacher_seconds', 0.0)
+                                        + info.get('teacher_seconds', 0.0))
             return arrays
 
         transfer = data.TransferSet(**config['transfer'])
         inputs = tok(transfer.load())
         t = targets(inputs, transfer.key)
-        extra['teacher_cache'] = 'miss' if extra['teacher_seconds'] else 'hit'  # of the transfer set
+        # of the transfer set: 'hit' when an earlier student already ran the teacher
+        extra['teacher_cache'] = 'miss' if extra['teacher_seconds'] else 'hit'
         sets['repr_dim'] = t['repr'].shape[1]
         sets['transfer'] = _with_targets(inputs, t)
         dev = _with_targets(dev, targets(dev, _data_key(config, 'dev', config['dev_size'])))
@@ -406,8 +411,8 @@ def run_speed(plan, rid, config, progress=False):
          'teacher_params': models.count_parameters(teacher, False),
          'student_params': models.count_parameters(student, False)}
     for name, model in (('teacher', teacher), ('student', student)):
-        for k, v in latency(model, inputs, tokenizer, config['batch_size'], config['n_single']).items():
-            m[f'{name}_{k}'] = v
+        times = latency(model, inputs, tokenizer, config['batch_size'], config['n_single'])
+        m.update({f'{name}_{k}': v for k, v in times.items()})
     # paper sizes: BERT-Large (24/1024) vs the 300/600/1024 BiLSTM, analytic counts
     # (the student vocabulary is the WordPieces seen in train + transfer text,
     # ~25k of BERT's 30522 in papers.md 3.3: an assumption, NOT FOUND in the paper)
@@ -415,7 +420,8 @@ def run_speed(plan, rid, config, progress=False):
     m.update(paper_teacher_params=p_teacher,
              paper_student_params=models.bilstm_parameter_count(config['paper_student_vocab'],
                                                                 300, 600, 1024, 2),
-             paper_student_params_full_vocab=models.bilstm_parameter_count(30522, 300, 600, 1024, 2))
+             paper_student_params_full_vocab=models.bilstm_parameter_count(30522, 300, 600,
+                                                                           1024, 2))
     if config['paper_shapes']:  # measured too, random weights, synthetic 128-token inputs
         big = models.new_classifier(models.bert_config(24, 1024, 30522), 2)
         lstm = models.BiLSTMClassifier(30522, 2, 300, 600, 1024)
