@@ -22,6 +22,18 @@ scripts/extract_distilbert.py):
 3. fine-tuning on each task, optionally with a second, task-time distillation
    from a fine-tuned teacher ("(D)", minilab.downstream).
 
+The saved runs of every table (the mini batch; resumable, finished runs are
+skipped; 88 runs):
+
+    minilab run db_all --preset mini
+
+Cost on the 2-core CPU, estimated from the timed turc2019 mini records and
+calibration runs: ~27 minutes (general distillation 5 x ~1 min, 63 Table 1/4
+fine-tunings ~14 min, 18 Table 2 fine-tunings ~7 min, latency < 1 min), plus
+~5 minutes when the teacher's pre-training is not already finished in
+turc2019's store (it is the same stage, see SharedPlan). Each record holds its
+own train_seconds.
+
 Not reproduced: gradient accumulation to 2,000-4,000 sequences per update
 (the kit's batches are 128), AdamW eps 1e-6 (fit uses torch's 1e-8), and
 sinusoidal position embeddings (the student copies the teacher's learned ones,
@@ -263,7 +275,7 @@ DB_MINI = dict(
     student_layers=3,            # half the teacher's 6
     layer_map=[],                # teacher layer per student layer; [] = every other ([0, 2, 4])
     variants=list(VARIANTS),     # full + the Table 4 ablations
-    distill_corpus_size=40_000,  # the first sentences of the same corpus
+    distill_corpus_size=30_000,  # the first sentences of the same corpus (235 steps)
     heldout_size=1000,           # fresh sentences for the held-out MLM loss
     alpha_ce=5.0,
     alpha_mlm=2.0,
@@ -284,7 +296,7 @@ DB_MINI = dict(
     train_size=500,              # small labeled sets: where pre-training should matter most
     dev_size=300,                # model selection (best dev epoch)
     test_size=1000,
-    finetune_epochs=8,           # pre-trained models sit at chance for ~60 steps first
+    finetune_epochs=6,           # pre-trained models sit at chance for ~60 steps first
     finetune_lr=5e-4,            # 1e-4 and 1e-3 stayed at chance in 4 epochs (measured)
     finetune_batch_size=16,
     finetune_warmup=0.1,

@@ -245,3 +245,40 @@ def test_tiny_plan_end_to_end_shares_and_resumes(tmp_path, monkeypatch):
     assert again.execute(log=print) == [rid]
     assert runs.load_record('sanh2019', rid)['shared_from'] == 'turc2019'
     assert again.execute(log=print) == []
+
+
+@pytest.mark.slow
+def test_paper_preset_on_local_stand_ins(tmp_path, monkeypatch):
+    """The paper preset's path, offline: bert-base-uncased, the text corpus, GLUE
+    and IMDb replaced by a small local MLM model, a .txt file, a GLUE-style TSV
+    folder and a CSV (SQuAD needs the hub: span QA stays the world's)."""
+    import csv
+    monkeypatch.setattr(paths, 'RUNS', tmp_path / 'runs')
+    tok = data.load_tokenizer('world')
+    tok.save_pretrained(tmp_path / 'tokenizer')
+    models.new_mlm_model(models.bert_config(2, 64, len(tok), max_position_embeddings=64)).save_pretrained(
+        tmp_path / 'bert')
+    (tmp_path / 'corpus.txt').write_text('\n'.join(world.lm_corpus(300)) + '\n')
+    rte = tmp_path / 'RTE'
+    rte.mkdir()
+    for split, n in [('train', 48), ('dev', 24)]:
+        rows = world.task_split('nli', split, n)
+        with open(rte / f'{split}.tsv', 'w') as f:
+            f.write('sentence1\tsentence2\tlabel\n')
+            f.writelines(f'{p}\t{h}\t{y}\n' for p, h, y in zip(rows['text'], rows['text_pair'], rows['label']))
+    with open(tmp_path / 'imdb.csv', 'w', newline='') as f:
+        rows = world_spans.long_reviews('train', 64)
+        csv.writer(f).writerows([('text', 'label')] + list(zip(rows['text'], rows['label'])))
+    overrides = dict(teacher_init=str(tmp_path / 'bert'), teacher_size='L2_H64', student_layers=1,
+                     tokenizer=str(tmp_path / 'tokenizer'), corpus=str(tmp_path / 'corpus.txt'),
+                     distill_corpus_size=200, heldout_size=20, distill_batch_size=32, max_length=48,
+                     tasks=[str(rte)], downstream_tasks=[str(tmp_path / 'imdb.csv'), 'world/span_qa'],
+                     latency_task=str(rte), latency_examples=8, variants=['full'], seeds=[0],
+                     train_size=32, dev_size=16, test_size=16, finetune_epochs=1, baseline_epochs=1,
+                     mixed_precision='no')
+    plan = experiments.build_plan('db_all', 'paper', **overrides)
+    assert not plan.ids('pretrain')  # the teacher is given, as bert-base-uncased is
+    plan.execute(log=print)
+    assert not plan.todo()
+    tuned = experiments.results('db_all', 'paper', kind='finetune', **overrides)
+    assert len(tuned) == 3 + 6 and tuned['score'].notna().all()
