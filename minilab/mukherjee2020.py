@@ -11,6 +11,17 @@ Networks with Unlabeled Transfer Data: the plans of its experiments.
 
     minilab run mh_main --preset mini          # resumable; see notebooks/mh_*.py
 
+Paper scale (a GPU and the hub; not run here, the path is tested on local
+stand-ins in tests/test_mukherjee2020.py):
+
+    HF_HUB_OFFLINE=0 HF_DATASETS_OFFLINE=0 minilab run mh_main --preset paper \
+        --set "tasks=['imdb', 'ag_news', 'dbpedia_14', 'path/to/elec']" \
+        --set transfer_pool=path/to/unlabeled.csv    # else each task's own train text
+
+Rough cost, not measured: BERT-Large fine-tuning dominates (IMDB ~0.5 h,
+AG News ~1.5 h, DBpedia ~6 h on one A100 at 128 tokens, 3 epochs); a
+300/600 BiLSTM stage over 50k transfer examples takes minutes.
+
 The students and their procedures are in `minilab.xtremedistil`; the teacher
 reuses the kit's 'pretrain' and 'teacher' stages. Experiments share their
 base parameters, so a run two of them need (the labeled-only and stage-wise
