@@ -65,7 +65,7 @@ PLAYGROUND_VERSION = 1                 # bump when a cached teacher's recipe cha
 
 # the quick teacher's and quick pre-training's recipe (cache key includes it)
 QUICK = dict(pretrain_epochs=1, pretrain_lr=1e-3, pretrain_batch_size=128, mlm_smoothing=0.7,
-             teacher_epochs=10, teacher_lr=5e-4, teacher_batch_size=64)
+             teacher_epochs=10, teacher_lr=1e-3, teacher_batch_size=64)
 
 
 class SettingsError(ValueError):
@@ -281,7 +281,8 @@ def quick_pretrain(size, sentences, log=_log_default):
     from minilab.masking import token_weights_from_counts
     from minilab.train import fit
     L, H = models.parse_size(size, 'mini')
-    folder = _cache_dir('pretrain', _key('pretrain', PLAYGROUND_VERSION, L, H, sentences, QUICK,
+    recipe = {k: v for k, v in QUICK.items() if k.startswith('pretrain') or k == 'mlm_smoothing'}
+    folder = _cache_dir('pretrain', _key('pretrain', PLAYGROUND_VERSION, L, H, sentences, recipe,
                                          world.WORLD_VERSION))
     if (folder / 'config.json').exists():
         return folder
@@ -358,11 +359,12 @@ def teacher_for(s, log=_log_default, on_row=None):
         else:
             model = models.init_from_pretrained(init, d.task.num_labels)
         start = time.perf_counter()
-        per_epoch = -(-len(d.train) // QUICK['teacher_batch_size'])
+        # one evaluation per epoch, whoever asks: an evaluation draws from torch's
+        # RNG (the DataLoader's seed), so more of them would give another teacher
+        # under the same cache key
         fit(model, distill.supervised(), {'ce': 1.0}, d.train, d.tokenizer, dev_data=d.dev,
             epochs=QUICK['teacher_epochs'], lr=QUICK['teacher_lr'],
             batch_size=QUICK['teacher_batch_size'], progress=False, seed=0,
-            eval_every=max(1, per_epoch // s.evals_per_epoch),
             callback=(lambda row: on_row(dict(row, stage='teacher'))) if on_row else None)
         seconds = time.perf_counter() - start
         acc = evaluate(model, d.test, d.tokenizer)['accuracy']

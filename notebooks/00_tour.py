@@ -149,22 +149,29 @@ gap = pd.DataFrame([
     {'model': 'student, distilled (D)', 'parameters': d_run['params'],
      'test accuracy': d_run['test_accuracy']},
 ])
-closed = (d_run['test_accuracy'] - basic_run['test_accuracy']) / \
-    max(teacher.test_accuracy - basic_run['test_accuracy'], 1e-9)
-print(f"distillation: {d_run['test_accuracy'] - basic_run['test_accuracy']:+.1f} points over "
-      f"labels alone, {100 * closed:.0f} % of the teacher-student gap closed; the student has "
-      f"{models.count_parameters(teacher.model) / d_run['params']:.0f}x fewer parameters than the teacher")
+gain = d_run['test_accuracy'] - basic_run['test_accuracy']
+room = teacher.test_accuracy - basic_run['test_accuracy']
+print(f"distillation: {gain:+.1f} points over labels alone"
+      + (f", {100 * gain / room:.0f} % of the teacher-student gap closed" if room > 1 else
+         ' (the teacher is hardly better than the student here: little to pass on)')
+      + f"; the student has {models.count_parameters(teacher.model) / d_run['params']:.0f}x "
+      f"fewer parameters than the teacher")
 gap.round(1)
 
 # %% [markdown]
 # ## 3 What the teacher passes on
 #
 # The labels never contain "superb" or "dreadful", but the unlabeled text
-# does. The teacher learned those words in pre-training. The student on labels
-# alone has never met them, and the distilled student met them in the transfer
-# set, labelled by the teacher. Below, P(positive) is shown for each model,
-# then the teacher's distribution at several temperatures. A higher T keeps
-# the teacher's ranking but makes its doubts visible.
+# does. Below is P(positive) for each model on four probe reviews, and the
+# teacher's distribution at higher temperatures. Compare the columns. The
+# student on labels alone has never met the rare words, so it sits near 0.5
+# on them. The distilled student met them in the transfer set, labelled by the
+# teacher, and follows the teacher's judgement, **right or wrong**: a student
+# inherits its teacher's mistakes as well as its knowledge. (The teacher knows
+# these words only from a short MLM pre-training, so it gets some of them
+# wrong; the saved WR-F4 teacher, pre-trained longer, scores 65 % on reviews
+# with an unseen adjective and 97 % on the others.) A higher T keeps the
+# teacher's ranking but makes its doubts visible.
 
 # %%
 probes = ['i found the acting truly excellent .',    # seen in the labels
@@ -189,13 +196,16 @@ display(Image(data=playground.figure_png(playground.temperature_figure(
 # %% [markdown]
 # ## 4 The same question, answered with three seeds: the saved runs
 #
-# One run of each is a demonstration, not a measurement. Seeds move a tiny
-# student by a point or more. The saved WR-F4 runs (`results/runs/turc2019`,
-# `minilab run wr_main`) train every procedure at three sizes with three seeds,
-# with a bigger teacher (L6_H192, MLM pre-trained for longer). Among them are PF
-# and PD, which need a pre-trained student and are too slow for a tour. The
-# `wr_f4_main_result` notebook draws the full figure; the playground trains any
-# one of these cells live.
+# One run of each is a demonstration, not a measurement. In this world the gain
+# from distillation for the tiny student moves by several points with the seed
+# and with what the teacher happens to know: the quick teacher's labels on the
+# transfer set are the student's only source for the rare words. The saved
+# WR-F4 runs (`results/runs/turc2019`, `minilab run wr_main`) train every
+# procedure at three sizes with three seeds and a bigger teacher (L6_H192, MLM
+# pre-trained for longer). At the tiny size, D beats basic by about 4 points
+# there. They also include PF and PD, which need a pre-trained student and are
+# too slow for a tour. The `wr_f4_main_result` notebook draws the full figure;
+# the playground trains any one of these cells live.
 
 # %%
 playground.compare(basic_run, d_run)
