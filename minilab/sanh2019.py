@@ -165,11 +165,13 @@ def _heldout_mlm(model, tokenized, tokenizer, mlm_probability, token_weights, ba
 
 def run_general_distill(plan, rid, config, progress=False):
     tokenizer = data.load_tokenizer(config['tokenizer'])
-    corpus = data.lm_corpus(config['corpus'], config['corpus_size'] + config['heldout_size'],
-                            seed=config.get('data_seed', 0))
-    tokenized = data.tokenize(corpus, tokenizer, config['max_length'])
-    heldout = tokenized.select(range(config['corpus_size'], len(tokenized)))
-    tokenized = tokenized.select(range(config['corpus_size']))
+    seed = config.get('data_seed', 0)
+    tokenized = data.tokenize(data.lm_corpus(config['corpus'], config['corpus_size'], seed=seed),
+                              tokenizer, config['max_length'])
+    # another seed: fresh world sentences, neither the student's nor the teacher's
+    # training text (a local file is only reshuffled, so it may overlap)
+    heldout = data.tokenize(data.lm_corpus(config['corpus'], config['heldout_size'], seed=seed + 1),
+                            tokenizer, config['max_length'])
     teacher = models.load_model(plan.checkpoint(config['teacher']), kind='mlm')
     student = new_student(teacher, config['student_layers'], config['init'], config['layer_map'])
     weights_tok = _token_weights(tokenized, tokenizer, config['mlm_smoothing']) \
