@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 
+from minilab import paths
 from minilab import playground as pg
 
 # a few seconds per run: tiny data, the tiny teacher, a tiny MLM pre-training
@@ -86,7 +87,10 @@ def test_run_reports_rows_and_stops_on_request():
 
 
 @pytest.mark.slow
-def test_distilled_runs_with_every_term_and_fine_tuning():
+def test_distilled_runs_with_every_term_and_fine_tuning(monkeypatch, tmp_path):
+    # a cache of its own: another test (the browser's, the tour's) may already
+    # have trained this quick teacher in the session's cache
+    monkeypatch.setattr(paths, 'CACHE', tmp_path)
     messages = []
     s = pg.Settings(procedure='D', student_size='tiny', alpha_soft=1.0, alpha_hard=0.5,
                     alpha_cos=1.0, finetune_epochs=1, **TINY)
