@@ -192,16 +192,37 @@ def _final_metrics(model, result, task, tokenizer, config):
 # student
 
 
+# how a student starts (Turc et al. 2019, section 6.2 "there are no shortcuts"):
+#   full        every weight from `init` (a pre-trained model of the student's size)
+#   truncate    the bottom L layers of `init` (a deeper pre-trained model of the same width)
+#   embeddings  only the embeddings of `init` (same width); the layers random
+INIT_MODES = ('full', 'truncate', 'embeddings')
+
+
+def _init_student(plan, config, L, H, vocab_size, num_labels):
+    bert_config = models.bert_config(L, H, vocab_size, max_position_embeddings=config['max_length'])
+    if config['init'] == 'random':
+        return models.init_random(bert_config, num_labels)
+    # configs without the key (every run before the initialisation study) are 'full'
+    mode = config.get('init_mode', 'full')
+    if mode == 'full':
+        return models.init_from_pretrained(plan.checkpoint(config['init']), num_labels)
+    pretrained = models.load_model(plan.checkpoint(config['init']), kind='mlm')
+    if pretrained.config.hidden_size != H:
+        raise ValueError(f"init_mode {mode!r} needs a pre-trained model of width {H}, "
+                         f"got {pretrained.config.hidden_size} ({config['init']})")
+    if mode == 'truncate':
+        return models.init_truncated(pretrained, L, num_labels)
+    if mode == 'embeddings':
+        return models.init_embeddings_only(pretrained, bert_config, num_labels)
+    raise ValueError(f"unknown init_mode {mode!r}; valid: {', '.join(INIT_MODES)}")
+
+
 def run_student(plan, rid, config, progress=False):
     task = _task(config)
     tokenizer = data.load_tokenizer(config['tokenizer'])
     L, H = config['L'], config['H']
-    if config['init'] == 'random':
-        model = models.init_random(models.bert_config(L, H, len(tokenizer),
-                                                      max_position_embeddings=config['max_length']),
-                                   task.num_labels)
-    else:
-        model = models.init_from_pretrained(plan.checkpoint(config['init']), task.num_labels)
+    model = _init_student(plan, config, L, H, len(tokenizer), task.num_labels)
     dev = data.tokenize(task.dev, tokenizer, config['max_length'])
     extra = {}
     if config.get('transfer'):

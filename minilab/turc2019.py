@@ -4,8 +4,8 @@ Each experiment is a flat parameter dict per preset (tiny / mini / paper) and a
 function that turns parameters into a `Plan` of stages (see minilab.stages).
 They are registered in `minilab.experiments.EXPERIMENTS`.
 """
-from minilab import models, world
-from minilab.stages import DISTILLED, PRETRAINED, PROCEDURES, Plan
+from minilab import data, models, world
+from minilab.stages import DISTILLED, PRETRAINED, PROCEDURES, RUNNERS, Plan
 
 # -----------------------------------------------------------------------------
 # Turc et al. 2019, main result (WR-F4): basic / D / PF / PD across student sizes
@@ -88,38 +88,275 @@ def _init_ref(plan, p, template, size, epochs, teacher=False):
     return template.format(L=L, H=H, A=max(1, H // 64))
 
 
-def plan_wr_main(p):
-    plan = Plan('turc2019')
-    task = dict(task=p['task'], domain=p['domain'], train_size=p['train_size'],
+def _task_config(p):
+    return dict(task=p['task'], domain=p['domain'], train_size=p['train_size'],
                 dev_size=p['dev_size'], test_size=p['test_size'], tokenizer=p['tokenizer'],
                 max_length=p['max_length'], batch_size=p['batch_size'],
                 mixed_precision=p.get('mixed_precision', 'no'), world_version=world.WORLD_VERSION)
+
+
+def _teacher(plan, p, task):
     teacher_init = _init_ref(plan, p, p['teacher_init'], p['teacher_size'],
                              p['teacher_pretrain_epochs'], teacher=True)
     teacher = plan.add(dict(kind='teacher', init=teacher_init, size=p['teacher_size'],
                             lr=p['teacher_lr'], epochs=p['teacher_epochs'], seed=0, **task))
+    return teacher_init, teacher
+
+
+def _student(p, proc, L, H, init, seed, task, teacher, transfer_size=None, transfer_domain=None):
+    """One student config; the transfer set (D, PD) defaults to the preset's."""
+    cfg = dict(kind='student', procedure=proc, size=models.size_name(L, H), L=L, H=H,
+               init=init if PRETRAINED[proc] else 'random', seed=seed,
+               lr=p['lr'], epochs=p['epochs'], length_grouping=p['length_grouping'], **task)
+    if DISTILLED[proc]:
+        cfg.update(teacher=teacher, loss=p['distill_loss'],
+                   temperature=p['temperature'], epochs=p['distill_epochs'],
+                   transfer=dict(pool=p['transfer_pool'], size=transfer_size or p['transfer_size'],
+                                 domain=transfer_domain or p['transfer_domain'], seed=0))
+        if p['finetune_epochs']:
+            cfg.update(finetune_epochs=p['finetune_epochs'], finetune_lr=p['finetune_lr'])
+    return cfg
+
+
+def plan_wr_main(p):
+    """WR-F4, and the sweeps of WR-F5 / WR-F6: every procedure x size x seed,
+    distilled students once per transfer-set size (`transfer_sizes`) and domain
+    (`transfer_domains`). basic / PF ignore the transfer set, so the sweeps
+    share them (one run each), and a sweep point equal to the main result's
+    transfer set is the main result's own saved run (same config, same id)."""
+    plan = Plan('turc2019')
+    task = _task_config(p)
+    _, teacher = _teacher(plan, p, task)
     for size in p['sizes']:
         L, H = models.parse_size(size, p['scale'])
         pretrained = _init_ref(plan, p, p['student_init'], size, p['pretrain_epochs'])
         for seed in p['seeds']:
             for proc in p['procedures']:
-                cfg = dict(kind='student', procedure=proc, size=models.size_name(L, H), L=L, H=H,
-                           init=pretrained if PRETRAINED[proc] else 'random', seed=seed,
-                           lr=p['lr'], epochs=p['epochs'], length_grouping=p['length_grouping'],
-                           **task)
-                if DISTILLED[proc]:
-                    cfg.update(teacher=teacher, loss=p['distill_loss'],
-                               temperature=p['temperature'], epochs=p['distill_epochs'],
-                               transfer=dict(pool=p['transfer_pool'], size=p['transfer_size'],
-                                             domain=p['transfer_domain'], seed=0))
-                    if p['finetune_epochs']:
-                        cfg.update(finetune_epochs=p['finetune_epochs'], finetune_lr=p['finetune_lr'])
-                plan.add(cfg)
+                for transfer_size in p.get('transfer_sizes', [p['transfer_size']]):
+                    for domain in p.get('transfer_domains', [p['transfer_domain']]):
+                        plan.add(_student(p, proc, L, H, pretrained, seed, task, teacher,
+                                          transfer_size, domain))
     return plan
+
+
+# -----------------------------------------------------------------------------
+# WR-F5 (transfer-set size) and WR-F6 (transfer-set domain): the main result's
+# recipe for one student size, with the transfer set swept
+
+WR_TRANSFER_PRESETS = {
+    'mini': dict(WR_MAIN_MINI, sizes=['mini'], transfer_sizes=[500, 1000, 2000, 4000, 8000, 16000]),
+    'tiny': dict(WR_MAIN_PRESETS['tiny'], sizes=['tiny'], transfer_sizes=[100, 300]),
+    'paper': dict(WR_MAIN_PRESETS['paper'], sizes=['mini'],
+                  transfer_sizes=[5_000, 10_000, 25_000, 50_000, 100_000]),
+}
+WR_DOMAIN_PRESETS = {
+    'mini': dict(WR_MAIN_MINI, sizes=['mini'], transfer_domains=list(world.DOMAIN_ORDER)),
+    'tiny': dict(WR_MAIN_PRESETS['tiny'], sizes=['tiny'], transfer_domains=['movies', 'electronics']),
+    # paper scale: a list of local files or hub names, most similar first
+    'paper': dict(WR_MAIN_PRESETS['paper'], sizes=['mini'], transfer_domains=['movies'],
+                  transfer_pools=['imdb', 'amazon_polarity', 'ag_news']),
+}
+
+
+def _validate_sweep(p):
+    for n in p.get('transfer_sizes', []):
+        if not isinstance(n, int) or n <= 0:
+            raise ValueError(f'transfer sizes must be positive integers, got {n!r}')
+    if p['transfer_pool'].startswith('world/'):
+        for domain in p.get('transfer_domains', []):
+            if domain not in world.DOMAINS and domain != 'lm':
+                raise ValueError(f"unknown transfer domain {domain!r}; valid: "
+                                 f"{', '.join(world.DOMAIN_ORDER)}, lm")
+
+
+def plan_wr_domain(p):
+    """World pools: one transfer pool, its domains swept. With `transfer_pools`
+    (paper scale), the pools themselves are swept: each is a domain."""
+    pools = p.get('transfer_pools')
+    if not pools:
+        return plan_wr_main(p)
+    plan = Plan('turc2019')
+    for pool in pools:  # one plan per pool, merged (shared stages have one id)
+        sub = plan_wr_main(dict(p, transfer_pool=pool))
+        for rid, cfg in sub.configs.items():
+            plan.configs.setdefault(rid, cfg)
+    return plan
+
+
+# -----------------------------------------------------------------------------
+# WR-F2: "there are no shortcuts" -- a student of the teacher's width starts
+# from its own MLM pre-training, from the bottom L layers of the pre-trained
+# teacher (truncation), or from the teacher's embeddings only
+
+WR_INIT_MINI = dict(WR_MAIN_MINI, depths=[1, 2, 3], init_modes=['pretrain', 'truncate', 'embeddings'],
+                    procedures=['PF'])
+WR_INIT_PRESETS = {
+    'mini': WR_INIT_MINI,
+    'tiny': dict(WR_MAIN_PRESETS['tiny'], depths=[1], init_modes=['pretrain', 'truncate', 'embeddings'],
+                 procedures=['PF']),
+    'paper': dict(WR_MAIN_PRESETS['paper'], teacher_size='base', teacher_init='bert-base-uncased',
+                  depths=[2, 4, 6, 8, 10], init_modes=['pretrain', 'truncate', 'embeddings'],
+                  procedures=['PF']),
+}
+INIT_STUDY_MODES = {'pretrain': 'full', 'truncate': 'truncate', 'embeddings': 'embeddings'}
+
+
+def _validate_init(p):
+    for mode in p['init_modes']:
+        if mode not in INIT_STUDY_MODES:
+            raise ValueError(f"unknown init mode {mode!r}; valid: {', '.join(INIT_STUDY_MODES)}")
+    for proc in p['procedures']:
+        if not PRETRAINED[proc]:
+            raise ValueError(f"procedure {proc!r} starts from random weights; "
+                             f"the initialisation study needs PF or PD")
+    teacher_L, _ = models.parse_size(p['teacher_size'], p['scale'])
+    for depth in p['depths']:
+        if not 1 <= depth <= teacher_L:
+            raise ValueError(f'depth {depth} must be in 1..{teacher_L} (the teacher\'s depth, '
+                             f'for truncation)')
+
+
+def plan_wr_init(p):
+    plan = Plan('turc2019')
+    task = _task_config(p)
+    # the truncation / embeddings source is the teacher's pre-trained model
+    # (before fine-tuning), as the paper truncates pre-trained BERT-Base
+    teacher_init, teacher = _teacher(plan, p, task)
+    teacher_L, H = models.parse_size(p['teacher_size'], p['scale'])
+    for depth in p['depths']:
+        size = models.size_name(depth, H)
+        for mode in p['init_modes']:
+            if mode == 'pretrain':
+                init = _init_ref(plan, p, p['student_init'], size, p['pretrain_epochs'])
+            else:
+                init = teacher_init
+            for seed in p['seeds']:
+                for proc in p['procedures']:
+                    cfg = _student(p, proc, depth, H, init, seed, task, teacher)
+                    if mode != 'pretrain':  # 'full' stays implicit: those ids are WR-F4's
+                        cfg['init_mode'] = INIT_STUDY_MODES[mode]
+                    plan.add(cfg)
+    return plan
+
+
+# -----------------------------------------------------------------------------
+# WR-T1: the student grid -- parameters and measured inference latency of
+# every (L, H) of the grid and of the teacher. Latency does not depend on the
+# weights, so the models are random-initialised: nothing is trained.
+
+WR_GRID_MINI = dict(scale='mini', sizes=[],   # [] = the whole 6 x 4 grid of the scale
+                    teacher_size='base',
+                    vocab_size=0,                # 0 = the size of `tokenizer`'s vocabulary
+                    tokenizer='world', max_length=48,
+                    batch_sizes=[1, 64], examples_per_pass=128, repeats=5, threads=1,
+                    seeds=[0], world_version=world.WORLD_VERSION)
+WR_GRID_PRESETS = {
+    'mini': WR_GRID_MINI,
+    'tiny': dict(WR_GRID_MINI, examples_per_pass=8, repeats=1, sizes=['L1_H32', 'L2_H64']),
+    # BERT-Large is the paper's reference for speed-ups; vocabulary of bert-base-uncased
+    'paper': dict(WR_GRID_MINI, scale='paper', teacher_size='L24_H1024', vocab_size=30522,
+                  max_length=128, batch_sizes=[1, 32], examples_per_pass=32, repeats=3, threads=0),
+}
+
+
+def plan_wr_grid(p):
+    plan = Plan('turc2019')
+    grid = ([list(models.parse_size(s, p['scale'])) for s in p['sizes']] if p.get('sizes')
+            else [list(lh) for lh in models.size_grid(p['scale'])])
+    plan.add(dict(kind='grid_latency', scale=p['scale'], grid=grid,
+                  teacher=list(models.parse_size(p['teacher_size'], p['scale'])),
+                  vocab_size=p['vocab_size'] or len(data.load_tokenizer(p['tokenizer'])),
+                  max_length=p['max_length'], batch_sizes=p['batch_sizes'], examples_per_pass=p['examples_per_pass'],
+                  repeats=p['repeats'], threads=p['threads'], seed=0,
+                  world_version=p['world_version']))
+    return plan
+
+
+def run_grid_latency(plan, rid, config, progress=False):
+    """Forward passes of random-initialised classifiers on fixed-length inputs
+    (no padding: every model sees the same tokens). For each batch size b the
+    result is the median over `repeats` passes of seconds per example, each pass
+    `examples_per_pass` examples. threads=0 keeps torch's default."""
+    import statistics
+    import time
+
+    import torch
+
+    from minilab import runs
+
+    vocab_size = config['vocab_size']
+    n, T = config['examples_per_pass'], config['max_length']
+    generator = torch.Generator().manual_seed(config['seed'])
+    ids = torch.randint(5, vocab_size, (n, T), generator=generator)
+    saved_threads = torch.get_num_threads()
+    if config['threads']:
+        torch.set_num_threads(config['threads'])
+    rows = []
+    try:
+        for L, H in config['grid'] + [config['teacher']]:
+            torch.manual_seed(0)
+            model = models.init_random(models.bert_config(L, H, vocab_size, max_position_embeddings=T), 2).eval()
+            row = dict(size=models.size_name(L, H), L=L, H=H, params=models.count_parameters(model),
+                       non_embedding_params=models.count_parameters(model.bert.encoder),
+                       teacher=[L, H] == config['teacher'])
+            for b in config['batch_sizes']:
+                batches = [ids[i:i + b] for i in range(0, n, b)]
+                with torch.inference_mode():
+                    model(input_ids=batches[0], attention_mask=torch.ones_like(batches[0]))  # warm-up
+                    times = []
+                    for _ in range(config['repeats']):
+                        start = time.perf_counter()
+                        for x in batches:
+                            model(input_ids=x, attention_mask=torch.ones_like(x))
+                        times.append((time.perf_counter() - start) / n)
+                row[f'ms_per_example_b{b}'] = 1000 * statistics.median(times)
+            rows.append(row)
+            if progress:
+                print(row, flush=True)
+    finally:
+        torch.set_num_threads(saved_threads)
+    runs.save_run(plan.paper, config, {'grid': rows, 'vocab_size': vocab_size},
+                  timings={'threads': torch.get_num_threads() if not config['threads'] else config['threads']})
+    return rid
+
+
+RUNNERS['grid_latency'] = run_grid_latency
 
 
 EXPERIMENTS = {
     'wr_main': dict(paper='turc2019', presets=WR_MAIN_PRESETS, plan=plan_wr_main,
                     notebook='wr_f4_main_result',
                     about='Turc et al. 2019 WR-F4: basic / D / PF / PD across student sizes'),
+    'wr_grid': dict(paper='turc2019', presets=WR_GRID_PRESETS, plan=plan_wr_grid,
+                    notebook='wr_t1_grid',
+                    about='Turc et al. 2019 WR-T1: parameters and latency of the L x H student grid'),
+    'wr_init': dict(paper='turc2019', presets=WR_INIT_PRESETS, plan=plan_wr_init,
+                    notebook='wr_f2_init', validate=_validate_init,
+                    about='Turc et al. 2019 WR-F2: MLM pre-training vs truncation vs embeddings-only'),
+    'wr_transfer': dict(paper='turc2019', presets=WR_TRANSFER_PRESETS, plan=plan_wr_main,
+                        notebook='wr_f5_transfer_size', validate=_validate_sweep,
+                        about='Turc et al. 2019 WR-F5: D / PD / PF as the transfer set grows'),
+    'wr_domain': dict(paper='turc2019', presets=WR_DOMAIN_PRESETS, plan=plan_wr_domain,
+                      notebook='wr_f6_domain', validate=_validate_sweep,
+                      about='Turc et al. 2019 WR-F6: D / PD / PF as the transfer domain moves away'),
 }
+
+
+# -----------------------------------------------------------------------------
+# what the notebooks compute from the saved runs
+
+
+def summarise(students, by, column='procedure', metric='test_accuracy'):
+    """Mean and standard deviation over seeds of `metric`, one row per value of
+    `by` (a size, a transfer-set size, a domain), one column per value of
+    `column` (a procedure, an init mode). Returns (mean, std) DataFrames."""
+    stats = students.groupby([by, column])[metric].agg(['mean', 'std']).reset_index()
+    mean = stats.pivot(index=by, columns=column, values='mean')
+    std = stats.pivot(index=by, columns=column, values='std')
+    return mean, std
+
+
+def cell(mean, std, row, col):
+    """'73.1±0.4' (the spread is over seeds; '±nan' with one seed reads '±-')."""
+    s = std.loc[row, col]
+    return f'{mean.loc[row, col]:.1f}±{s:.1f}' if s == s else f'{mean.loc[row, col]:.1f}±-'

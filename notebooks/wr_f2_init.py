@@ -1,0 +1,137 @@
+# %% [markdown]
+# # Well-Read Students Learn Better (Turc et al. 2019), there are no shortcuts (WR-F2)
+#
+# Could a compact student skip its own MLM pre-training by borrowing from a
+# pre-trained big model? At the big model's width, the paper compares three
+# starts for a student of depth L:
+#
+# | initialisation | weights |
+# |---|---|
+# | pre-training | MLM pre-training of the L-layer model itself |
+# | truncation | the bottom L layers of the pre-trained big model |
+# | embeddings only | the big model's embeddings; the L layers random |
+#
+# The paper's finding: **pre-training > truncation > embeddings only**, with
+# truncation worst off for shallow students. Here the big model is the kit's
+# pre-trained teacher (before fine-tuning; L6_H192 at mini scale), each
+# student is then fine-tuned on the labeled task (PF; `PROCEDURES` can add PD).
+
+# %% [markdown]
+# ## 0 Setup
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from minilab import experiments, paths, plots, report, turc2019
+
+# %% tags=["parameters"]
+PRESET: str = "mini"  # experiment preset: tiny, mini or paper
+DEPTHS: list = [1, 2, 3]  # student depths, at the teacher's width
+PROCEDURES: list = ["PF"]  # what follows the initialisation: PF and/or PD
+SEEDS: list = [0, 1, 2]  # seeds to aggregate (mean and standard deviation)
+RERUN: bool = False  # True: train the runs that are missing first (resumable)
+SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write under build/
+
+# %%
+# derived settings (papermill only replaces the parameters cell)
+if SMOKE:
+    PRESET, DEPTHS, SEEDS = 'tiny', [1], [0]
+RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
+OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
+PAPER = 'turc2019'
+MODES = ['pretrain', 'truncate', 'embeddings']
+overrides = dict(depths=DEPTHS, procedures=PROCEDURES, seeds=SEEDS)
+plots.use_style()
+
+# %% [markdown]
+# ## 1 Load saved runs
+
+# %%
+plan = experiments.build_plan('wr_init', PRESET, **overrides)
+if RERUN and not SMOKE:
+    plan.execute()
+students = experiments.results('wr_init', PRESET, root=RUNS_ROOT, **overrides)
+teachers = experiments.results('wr_init', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
+missing = len(plan.ids('student')) - len(students)
+print(f'{len(students)} student runs and {len(teachers)} teacher run loaded; {missing} missing')
+assert len(students), 'no saved runs: run `minilab run wr_init` or set RERUN=True'
+# the runs of the 'pretrain' start carry no init_mode (they are plain PF / PD runs)
+students['init'] = students.get('init_mode', pd.Series(index=students.index, dtype=object)) \
+    .fillna('full').map({'full': 'pretrain', 'truncate': 'truncate', 'embeddings': 'embeddings'})
+students[['procedure', 'init', 'L', 'H', 'seed', 'test_accuracy']].head()
+
+# %% [markdown]
+# ## 2 Compute: mean and spread over seeds
+
+# %%
+lines, holds = [], True
+tables = {}
+for proc in PROCEDURES:
+    mean, std = turc2019.summarise(students[students['procedure'] == proc], by='L', column='init')
+    mean, std = mean[MODES], std[MODES]
+    tables[proc] = (mean, std)
+    gaps = mean['pretrain'] - mean['truncate']
+    ordered = [bool(mean.loc[L, 'pretrain'] > mean.loc[L, 'truncate'] > mean.loc[L, 'embeddings'])
+               for L in mean.index]
+    largest_at_shallowest = bool(gaps.idxmax() == mean.index.min())
+    holds &= all(ordered) and largest_at_shallowest
+    for L, ok in zip(mean.index, ordered):
+        lines.append(f"{proc} L{L}: " + ', '.join(f'{m} {turc2019.cell(mean, std, L, m)}' for m in MODES)
+                     + f" -> {'holds' if ok else 'does not hold'}")
+    lines.append(f"{proc}: pre-training minus truncation " + ', '.join(f'L{L} {g:+.1f}' for L, g in gaps.items())
+                 + f"; largest at the shallowest depth: {'yes' if largest_at_shallowest else 'no'}")
+print('paper: pre-training > truncation > embeddings only at every depth, truncation worst for shallow students')
+print('\n'.join(lines))
+tables[PROCEDURES[0]][0].round(2)
+
+# %% [markdown]
+# ## 3 Plot and save
+
+# %%
+fig, axes = plt.subplots(1, len(PROCEDURES), figsize=(5.5 * len(PROCEDURES), 4), squeeze=False)
+H = int(students['H'].iloc[0])
+for ax, proc in zip(axes[0], PROCEDURES):
+    mean, std = tables[proc]
+    for mode in MODES:
+        ax.errorbar(mean.index, mean[mode], yerr=std[mode].fillna(0), marker='o', capsize=3, label=mode)
+    if len(teachers):
+        ax.axhline(teachers['test_accuracy'].iloc[0], color='black', linestyle='--', linewidth=1,
+                   label='teacher')
+    ax.set_xticks(list(mean.index))
+    ax.set_xlabel(f'student depth L (width H={H})')
+    ax.set_ylabel('test accuracy (%)')
+    ax.set_title(f'{proc} after each initialisation')
+    ax.legend(fontsize=8)
+fig.suptitle(f'WR-F2: there are no shortcuts ({PRESET}, {len(SEEDS)} seeds)')
+fig_id = f'wr_f2_init_{PRESET}'
+saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
+rows = []
+for proc, (mean, std) in tables.items():
+    for L in mean.index:
+        rows.append({'procedure': proc, 'L': L, **{m: mean.loc[L, m] for m in MODES},
+                     **{f'{m}_std': std.loc[L, m] for m in MODES}})
+saved += plots.save_table(pd.DataFrame(rows), fig_id, PAPER, root=OUT / 'tables')
+print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+
+# %% [markdown]
+# ## 4 The paper's numbers, and the scorecard
+#
+# The paper's figure values were not found in a primary source (papers.md,
+# WR-F2); the claim is the ordering.
+
+# %%
+report.record_finding('WR-F2', PAPER, 'pre-training > truncation > embeddings-only at every depth; '
+                      'the pre-training-truncation gap largest at the smallest depth',
+                      '; '.join(lines), holds, 'wr_f2_init', PRESET, path=OUT / 'findings.csv')
+report.record_outputs(fig_id, 'wr_f2_init',
+                      dict(PRESET=PRESET, DEPTHS=DEPTHS, PROCEDURES=PROCEDURES, SEEDS=SEEDS),
+                      list(students['run_id']) + list(teachers['run_id']), saved,
+                      path=OUT / 'manifest.json')
+print('finding WR-F2 holds' if holds else 'finding WR-F2 does NOT hold')
+
+# %% [markdown]
+# ## References
+#
+# - Turc, Chang, Lee, Toutanova (2019). *Well-Read Students Learn Better: On
+#   the Importance of Pre-training Compact Models.* arXiv:1908.08962, section 6.2.

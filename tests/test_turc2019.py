@@ -1,0 +1,137 @@
+"""Turc et al. 2019 beyond the main result: the sweeps (WR-F5, WR-F6), the
+initialisation study (WR-F2), the grid latency (WR-T1) and the summary helper."""
+import pandas as pd
+import pytest
+import torch
+
+from minilab import experiments, models, paths, runs, stages, turc2019
+from minilab.experiments import ExperimentError
+
+
+# -----------------------------------------------------------------------------
+# plans
+
+
+def test_sweeps_reuse_the_main_result_runs():
+    main = set(experiments.build_plan('wr_main', 'mini', sizes=['mini']).configs)
+    sweep = experiments.build_plan('wr_transfer', 'mini')
+    domain = experiments.build_plan('wr_domain', 'mini')
+    # the 8000-example, in-domain point of each sweep is WR-F4's own run
+    assert main <= set(sweep.configs) and main <= set(domain.configs)
+    sizes = sorted({c['transfer']['size'] for c in sweep.configs.values() if 'transfer' in c})
+    assert sizes == [500, 1000, 2000, 4000, 8000, 16000]
+    # basic and PF ignore the transfer set: one run per seed, not one per sweep point
+    pf = [c for c in sweep.configs.values() if c.get('procedure') == 'PF']
+    assert len(pf) == 3
+    domains = {c['transfer']['domain'] for c in domain.configs.values() if 'transfer' in c}
+    assert domains == {'movies', 'books', 'restaurants', 'hotels', 'electronics'}
+
+
+def test_paper_domain_sweep_swaps_pools():
+    plan = experiments.build_plan('wr_domain', 'paper', seeds=[0])
+    pools = {c['transfer']['pool'] for c in plan.configs.values() if 'transfer' in c}
+    assert pools == {'imdb', 'amazon_polarity', 'ag_news'}
+
+
+def test_init_plan_has_three_starts_per_depth():
+    plan = experiments.build_plan('wr_init', 'mini', seeds=[0])
+    students = [plan.configs[r] for r in plan.ids('student')]
+    assert len(students) == 3 * 3  # depths x starts
+    assert {c.get('init_mode', 'full') for c in students} == {'full', 'truncate', 'embeddings'}
+    assert {(c['L'], c['H']) for c in students} == {(1, 192), (2, 192), (3, 192)}
+    teacher_pretrain = plan.configs[plan.ids('teacher')[0]]['init']
+    for c in students:  # truncation and embeddings come from the teacher's pre-trained model
+        assert (c['init'] == teacher_pretrain) == ('init_mode' in c)
+
+
+@pytest.mark.parametrize('name, overrides, message', [
+    ('wr_init', dict(depths=[7]), 'depth 7 must be in 1..6'),
+    ('wr_init', dict(init_modes=['distil']), "unknown init mode 'distil'; valid: pretrain, truncate, embeddings"),
+    ('wr_init', dict(procedures=['basic']), "procedure 'basic' starts from random weights"),
+    ('wr_domain', dict(transfer_domains=['moon']), "unknown transfer domain 'moon'; valid: movies"),
+    ('wr_transfer', dict(transfer_sizes=[0]), 'transfer sizes must be positive integers, got 0'),
+    ('wr_grid', dict(sizes=['huge']), 'huge'),
+])
+def test_bad_sweep_parameters_fail_before_compute(name, overrides, message):
+    with pytest.raises(ExperimentError, match=message.replace('(', r'\(').replace(')', r'\)')):
+        experiments.build_plan(name, 'mini', **overrides)
+
+
+# -----------------------------------------------------------------------------
+# the initialisation modes of a student
+
+
+class _Plan:
+    def checkpoint(self, ref):
+        return ref
+
+
+@pytest.fixture(scope='module')
+def pretrained_dir(tmp_path_factory):
+    torch.manual_seed(0)
+    model = models.new_mlm_model(models.bert_config(3, 32, 50, max_position_embeddings=16))
+    folder = tmp_path_factory.mktemp('pretrained')
+    model.save_pretrained(folder)
+    return str(folder), model
+
+
+def _student(folder, mode, L=2, H=32):
+    config = dict(init=folder, init_mode=mode, max_length=16)
+    return stages._init_student(_Plan(), config, L, H, 50, num_labels=2)
+
+
+def test_truncation_copies_the_bottom_layers(pretrained_dir):
+    folder, teacher = pretrained_dir
+    student = _student(folder, 'truncate')
+    assert student.config.num_hidden_layers == 2
+    for i in range(2):
+        for (name, a), (_, b) in zip(student.bert.encoder.layer[i].named_parameters(),
+                                     teacher.bert.encoder.layer[i].named_parameters()):
+            assert torch.equal(a, b), name
+
+
+def test_embeddings_only_copies_embeddings_not_layers(pretrained_dir):
+    folder, teacher = pretrained_dir
+    student = _student(folder, 'embeddings')
+    assert torch.equal(student.bert.embeddings.word_embeddings.weight,
+                       teacher.bert.embeddings.word_embeddings.weight)
+    layer = student.bert.encoder.layer[0].attention.self.query.weight
+    assert not torch.equal(layer, teacher.bert.encoder.layer[0].attention.self.query.weight)
+
+
+def test_init_modes_need_the_same_width(pretrained_dir):
+    folder, _ = pretrained_dir
+    with pytest.raises(ValueError, match="init_mode 'truncate' needs a pre-trained model of width 64, got 32"):
+        _student(folder, 'truncate', H=64)
+    with pytest.raises(ValueError, match="unknown init_mode 'half'"):
+        _student(folder, 'half')
+
+
+# -----------------------------------------------------------------------------
+# grid latency and the summary
+
+
+def test_grid_latency_run_records_every_size(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, 'RUNS', tmp_path)
+    plan = experiments.build_plan('wr_grid', 'tiny', vocab_size=100, examples_per_pass=4)
+    plan.execute(log=lambda m: None)
+    (rid,) = plan.ids()
+    rows = runs.load_record('turc2019', rid)['metrics']['grid']
+    assert [r['size'] for r in rows] == ['L1_H32', 'L2_H64', 'L6_H192']
+    assert [r['teacher'] for r in rows] == [False, False, True]
+    for r in rows:
+        model = models.init_random(models.bert_config(r['L'], r['H'], 100, max_position_embeddings=48), 2)
+        assert r['params'] == models.count_parameters(model)
+        assert r['ms_per_example_b1'] > 0 and r['ms_per_example_b64'] > 0
+
+
+def test_summarise_by_sweep_value():
+    df = pd.DataFrame({'transfer_size': [100, 100, 100, 100, 200, 200],
+                       'procedure': ['D', 'D', 'PD', 'PD', 'D', 'PD'],
+                       'test_accuracy': [60.0, 70.0, 80.0, 80.0, 75.0, 85.0]})
+    mean, std = turc2019.summarise(df, by='transfer_size')
+    assert mean.loc[100, 'D'] == 65.0 and mean.loc[200, 'PD'] == 85.0
+    assert std.loc[100, 'D'] == pytest.approx(7.0710678)  # sample std of 60, 70
+    assert std.loc[100, 'PD'] == 0.0
+    assert turc2019.cell(mean, std, 100, 'D') == '65.0±7.1'
+    assert turc2019.cell(mean, std, 200, 'D') == '75.0±-'  # one seed: no spread
