@@ -360,3 +360,35 @@ def cell(mean, std, row, col):
     """'73.1±0.4' (the spread is over seeds; '±nan' with one seed reads '±-')."""
     s = std.loc[row, col]
     return f'{mean.loc[row, col]:.1f}±{s:.1f}' if s == s else f'{mean.loc[row, col]:.1f}±-'
+
+
+def load_runs(name, preset, root=None, rerun=False, **overrides):
+    """The plan of experiment `name` and its saved student and teacher runs
+    (DataFrames); rerun=True trains the missing runs first. Fails in one line
+    when nothing is saved."""
+    from minilab import experiments
+    plan = experiments.build_plan(name, preset, **overrides)
+    if rerun:
+        plan.execute()
+    students = experiments.results(name, preset, root=root, **overrides)
+    teachers = experiments.results(name, preset, kind='teacher', root=root, **overrides)
+    missing = len(plan.ids('student')) - len(students)
+    print(f'{len(students)} student runs and {len(teachers)} teacher run(s) loaded; {missing} missing')
+    if students.empty:
+        raise RuntimeError(f'no saved runs of {name} ({preset}): run `minilab run {name} '
+                           f'--preset {preset}` or set RERUN=True')
+    return plan, students, teachers
+
+
+def plot_sweep(ax, x, mean, std, flat_mean, teacher_accuracy):
+    """D and PD along a sweep (error bars: std over seeds), with the
+    procedures that ignore the transfer set (PF, basic) and the teacher as
+    horizontal lines."""
+    for proc in ('D', 'PD'):
+        ax.errorbar(x, mean[proc], yerr=std[proc].fillna(0), marker='o', capsize=3, label=proc)
+    for proc, style in (('PF', ':'), ('basic', '-.')):
+        if proc in flat_mean:
+            ax.axhline(flat_mean[proc], linestyle=style, color='grey', label=f'{proc} (no D_T)')
+    ax.axhline(teacher_accuracy, color='black', linestyle='--', linewidth=1, label='teacher')
+    ax.set_ylabel('test accuracy (%)')
+    ax.legend(fontsize=8)

@@ -23,7 +23,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, paths, plots, report, turc2019
+from minilab import paths, plots, report, turc2019
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -48,14 +48,8 @@ plots.use_style()
 # ## 1 Load saved runs
 
 # %%
-plan = experiments.build_plan('wr_init', PRESET, **overrides)
-if RERUN and not SMOKE:
-    plan.execute()
-students = experiments.results('wr_init', PRESET, root=RUNS_ROOT, **overrides)
-teachers = experiments.results('wr_init', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
-missing = len(plan.ids('student')) - len(students)
-print(f'{len(students)} student runs and {len(teachers)} teacher run loaded; {missing} missing')
-assert len(students), 'no saved runs: run `minilab run wr_init` or set RERUN=True'
+plan, students, teachers = turc2019.load_runs('wr_init', PRESET, RUNS_ROOT, RERUN and not SMOKE,
+                                             **overrides)
 # the runs of the 'pretrain' start carry no init_mode (they are plain PF / PD runs)
 students['init'] = students.get('init_mode', pd.Series(index=students.index, dtype=object)) \
     .fillna('full').map({'full': 'pretrain', 'truncate': 'truncate', 'embeddings': 'embeddings'})

@@ -20,7 +20,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, paths, plots, report, turc2019
+from minilab import paths, plots, report, turc2019
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -44,14 +44,8 @@ plots.use_style()
 # ## 1 Load saved runs
 
 # %%
-plan = experiments.build_plan('wr_domain', PRESET, **overrides)
-if RERUN and not SMOKE:
-    plan.execute()
-students = experiments.results('wr_domain', PRESET, root=RUNS_ROOT, **overrides)
-teachers = experiments.results('wr_domain', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
-missing = len(plan.ids('student')) - len(students)
-print(f'{len(students)} student runs and {len(teachers)} teacher run loaded; {missing} missing')
-assert len(students) and len(teachers), 'no saved runs: run `minilab run wr_domain` or set RERUN=True'
+plan, students, teachers = turc2019.load_runs('wr_domain', PRESET, RUNS_ROOT, RERUN and not SMOKE,
+                                             **overrides)
 teacher_acc = teachers['test_accuracy'].iloc[0]
 # the transfer domain (or pool, at paper scale) of each distilled run
 def transfer_of(rid):
@@ -97,17 +91,10 @@ print('\n'.join(lines))
 # %%
 fig, ax = plt.subplots(figsize=(6, 4))
 x = list(range(len(domains)))
-for proc in ('D', 'PD'):
-    ax.errorbar(x, mean[proc], yerr=std[proc].fillna(0), marker='o', capsize=3, label=proc)
-for proc, style in (('PF', ':'), ('basic', '-.')):
-    if proc in flat_mean:
-        ax.axhline(flat_mean[proc], linestyle=style, color='grey', label=f'{proc} (no D_T)')
-ax.axhline(teacher_acc, color='black', linestyle='--', linewidth=1, label='teacher')
+turc2019.plot_sweep(ax, x, mean, std, flat_mean, teacher_acc)
 ax.set_xticks(x, domains)
 ax.set_xlabel('transfer-set domain (less similar to the labeled task ->)')
-ax.set_ylabel('test accuracy (%)')
 ax.set_title(f'WR-F6: transfer-set domain, student {SIZE} ({PRESET}, {len(SEEDS)} seeds)')
-ax.legend(fontsize=8)
 fig_id = f'wr_f6_domain_{PRESET}'
 saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
 out = table.copy()
