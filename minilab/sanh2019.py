@@ -31,7 +31,7 @@ Cost on the 2-core CPU, estimated from the timed turc2019 mini records and
 calibration runs: ~27 minutes (general distillation 5 x ~1 min, 63 Table 1/4
 fine-tunings ~14 min, 18 Table 2 fine-tunings ~7 min, latency < 1 min), plus
 ~5 minutes when the teacher's pre-training is not already finished in
-turc2019's store (it is the same stage, see SharedPlan). Each record holds its
+turc2019's store (it is the same stage, see stages.Plan.adopt). Each record holds its
 own train_seconds.
 
 Not reproduced: gradient accumulation to 2,000-4,000 sequences per update
@@ -217,23 +217,9 @@ stages.RUNNERS.update(general_distill=run_general_distill, finetune=downstream.r
 
 
 class SharedPlan(Plan):
-    """The teacher's MLM pre-training is the same stage in Turc et al.'s plan (same
-    config, same run id): when that run is finished and its checkpoint is in the
-    cache, its record is copied here instead of training the teacher again (the
-    paper, too, starts from a given BERT)."""
-
-    share_with = ('turc2019',)
-
-    def run(self, rid, progress=False):
-        config = self.configs[rid]
-        if config['kind'] == 'pretrain' and (stages.checkpoint_dir(rid) / 'config.json').exists():
-            for other in self.share_with:
-                if runs.is_done(other, rid):
-                    record = runs.load_record(other, rid)
-                    runs.save_run(self.paper, config, record['metrics'], record['history'],
-                                  record['timings'], extra={'shared_from': other})
-                    return rid
-        return super().run(rid, progress)
+    """A plan whose lines read in the paper's terms. The teacher's MLM
+    pre-training is the same stage as in Turc et al.'s plan (same config, same
+    run id): `Plan.run` adopts that finished run instead of training it again."""
 
     def describe(self, rid):
         c = self.configs[rid]

@@ -135,3 +135,22 @@ def test_summarise_by_sweep_value():
     assert std.loc[100, 'PD'] == 0.0
     assert turc2019.cell(mean, std, 100, 'D') == '65.0±7.1'
     assert turc2019.cell(mean, std, 200, 'D') == '75.0±-'  # one seed: no spread
+
+
+def test_a_stage_trained_by_two_papers_is_adopted_from_the_newest(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, 'RUNS', tmp_path / 'runs')
+    monkeypatch.setattr(paths, 'CACHE', tmp_path / 'cache')
+    config = dict(kind='pretrain', size='L1_H32', seed=0)
+    rid = runs.run_id(config)
+    runs.save_run('turc2019', config, {'train_mlm_loss': 3.1}, extra={'finished_at': '2026-01-01'})
+    runs.save_run('sanh2019', config, {'train_mlm_loss': 3.2}, extra={'finished_at': '2026-02-01'})
+    plan = stages.Plan('mukherjee2020')
+    plan.add(config)
+    with pytest.raises(KeyError):  # no checkpoint in the cache: it must train (no runner for this toy)
+        monkeypatch.setitem(stages.RUNNERS, 'pretrain', lambda *a: (_ for _ in ()).throw(KeyError('trained')))
+        plan.run(rid)
+    (stages.checkpoint_dir(rid)).mkdir(parents=True)
+    (stages.checkpoint_dir(rid) / 'config.json').write_text('{}')
+    assert plan.execute(log=lambda m: None) == [rid]
+    record = runs.load_record('mukherjee2020', rid)
+    assert record['shared_from'] == 'sanh2019' and record['metrics'] == {'train_mlm_loss': 3.2}
