@@ -70,6 +70,7 @@ class NotebookResult:
     output: Path = None                 # the executed copy (also on failure)
     error: str = None
     parameters: dict = field(default_factory=dict)
+    skipped: bool = False               # the notebook's saved runs are missing
 
 
 # -----------------------------------------------------------------------------
@@ -299,6 +300,8 @@ def reproduce(names=None, parameters=None, smoke=False, log=print,
     parameters is one flat dict: each notebook gets the keys it declares, and
     a key that no selected notebook declares is a ParameterError before
     anything runs. smoke=True sets SMOKE=True where a notebook declares it.
+    A notebook whose saved runs are missing (MissingRunsError) is skipped with
+    a line that says which command makes them; it is not a failure.
     A failure does not stop the others; NotebookError is raised at the end
     (its .results holds every NotebookResult). Returns the results.
     """
@@ -346,8 +349,12 @@ def reproduce(names=None, parameters=None, smoke=False, log=print,
             except NotebookError as e:
                 res = NotebookResult(name, False, time.perf_counter() - t0,
                                      e.output, str(e), plan[name])
+                if e.ename == 'MissingRunsError':  # nothing saved to read yet: not a failure
+                    res.ok, res.skipped, res.error = True, True, e.evalue
         results.append(res)
-        if res.ok:
+        if res.skipped:
+            log(f'{head} skipped: {res.error}')
+        elif res.ok:
             log(f'{head} ok ({res.seconds:.1f} s) -> {_rel(res.output)}')
         else:
             log(f'{head} FAILED ({res.seconds:.1f} s): {res.error}')

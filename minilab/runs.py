@@ -24,6 +24,11 @@ from minilab import paths
 RECORD = 'record.json'
 
 
+class MissingRunsError(RuntimeError):
+    """A notebook's saved runs are not there (yet): `minilab reproduce` reports
+    the notebook as skipped, with this message, instead of failing."""
+
+
 class RunRecordError(ValueError):
     """A run record that cannot be read; the message names the file."""
 

@@ -366,7 +366,7 @@ def load_runs(name, preset, root=None, rerun=False, **overrides):
     """The plan of experiment `name` and its saved student and teacher runs
     (DataFrames); rerun=True trains the missing runs first. Fails in one line
     when nothing is saved."""
-    from minilab import experiments
+    from minilab import experiments, runs
     plan = experiments.build_plan(name, preset, **overrides)
     if rerun:
         plan.execute()
@@ -375,7 +375,7 @@ def load_runs(name, preset, root=None, rerun=False, **overrides):
     missing = len(plan.ids('student')) - len(students)
     print(f'{len(students)} student runs and {len(teachers)} teacher run(s) loaded; {missing} missing')
     if students.empty:
-        raise RuntimeError(f'no saved runs of {name} ({preset}): run `minilab run {name} '
+        raise runs.MissingRunsError(f'no saved runs of {name} ({preset}): run `minilab run {name} '
                            f'--preset {preset}` or set RERUN=True')
     return plan, students, teachers
 

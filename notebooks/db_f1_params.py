@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from minilab import experiments, models, paths, plots, report
+from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -45,7 +46,8 @@ if RERUN and not SMOKE:
     plan.execute()
 tuned = experiments.results('db_main', PRESET, kind='finetune', root=RUNS_ROOT)
 tuned = tuned[(tuned['task'] == TASK) & (tuned['variant'].fillna('full') == 'full')]
-assert len(tuned), 'no saved runs: run `minilab run db_main` or set RERUN=True'
+if not (len(tuned)):
+    raise MissingRunsError('no saved runs: run `minilab run db_main` or set RERUN=True')
 kit = tuned.groupby('role')['params'].first().reindex(['teacher', 'student', 'baseline'])
 kit
 

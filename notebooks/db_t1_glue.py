@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from minilab import experiments, paths, plots, report
+from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -55,7 +56,8 @@ if RERUN and not SMOKE:
 runs = experiments.results('db_main', PRESET, kind='finetune', root=RUNS_ROOT, **overrides)
 missing = len(plan.ids('finetune')) - len(runs)
 print(f'{len(runs)} fine-tuning runs loaded; {missing} missing')
-assert len(runs), 'no saved runs: run `minilab run db_main` or set RERUN=True'
+if not (len(runs)):
+    raise MissingRunsError('no saved runs: run `minilab run db_main` or set RERUN=True')
 # the Table 1 student is the full recipe; the ablations are Table 4's
 runs['model'] = runs['role']
 runs = runs[(runs['role'] != 'student') | (runs['variant'] == 'full')]

@@ -26,6 +26,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from minilab import experiments, paths, plots, report
+from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -56,7 +57,8 @@ if RERUN and not SMOKE:
     plan.execute()
 runs = experiments.results('db_downstream', PRESET, kind='finetune', root=RUNS_ROOT, **overrides)
 print(f"{len(runs)} fine-tuning runs loaded; {len(plan.ids('finetune')) - len(runs)} missing")
-assert len(runs), 'no saved runs: run `minilab run db_downstream` or set RERUN=True'
+if not (len(runs)):
+    raise MissingRunsError('no saved runs: run `minilab run db_downstream` or set RERUN=True')
 runs[['role', 'task', 'seed', 'test_accuracy', 'test_em', 'test_f1']].head()
 
 # %% [markdown]

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from minilab import experiments, models, paths, plots, report
+from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -45,7 +46,8 @@ plan = experiments.build_plan('db_speed', PRESET)
 if RERUN and not SMOKE:
     plan.execute()
 latency = experiments.results('db_speed', PRESET, kind='latency', root=RUNS_ROOT)
-assert len(latency) == 1, 'no saved timing: run `minilab run db_speed` or set RERUN=True'
+if not (len(latency) == 1):
+    raise MissingRunsError('no saved timing: run `minilab run db_speed` or set RERUN=True')
 run = latency.iloc[0]
 print(f"{run['task']} dev, {int(run['examples'])} examples ({int(run['tokens'])} tokens), batch 1, "
       f"{int(run['threads'])} CPU thread(s), median of {int(run['repeats'])} passes")

@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from minilab import experiments, paths, plots, report
+from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -56,7 +57,8 @@ tuned = experiments.results('db_main', PRESET, kind='finetune', root=RUNS_ROOT, 
 general = experiments.results('db_main', PRESET, kind='general_distill', root=RUNS_ROOT, **overrides)
 students = tuned[tuned['role'] == 'student']
 print(f'{len(students)} fine-tuned students of {len(general)} general students loaded')
-assert set(students['variant']) >= {'full', *ABLATIONS}, 'missing runs: `minilab run db_main`'
+if not (set(students['variant']) >= {'full', *ABLATIONS}):
+    raise MissingRunsError('missing runs: `minilab run db_main`')
 
 # %% [markdown]
 # ## 2 What the general students learned (before fine-tuning)

@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from minilab import experiments, paths, plots, report
+from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -53,7 +54,8 @@ if RERUN and not SMOKE:
     plan.execute()
 students = experiments.results('mh_ablation', PRESET, kind='bilstm', root=RUNS_ROOT, **overrides)
 teachers = experiments.results('mh_ablation', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
-assert len(students) and len(teachers), 'no saved runs: run `minilab run mh_ablation` or set RERUN=True'
+if not (len(students) and len(teachers)):
+    raise MissingRunsError('no saved runs: run `minilab run mh_ablation` or set RERUN=True')
 students['arm'] = students['run_id'].map(plan.labels)
 arms = list(dict.fromkeys(plan.labels.values()))  # the preset's order
 teacher_acc = teachers['test_accuracy'].iloc[0]

@@ -25,6 +25,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from minilab import experiments, paths, plots, report
+from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -56,7 +57,8 @@ students = experiments.results('mh_main', PRESET, kind='bilstm', root=RUNS_ROOT,
 teachers = experiments.results('mh_main', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
 missing = len(plan.ids('bilstm')) - len(students)
 print(f'{len(students)} student runs and {len(teachers)} teacher runs loaded; {missing} missing')
-assert len(students) and len(teachers), 'no saved runs: run `minilab run mh_main` or set RERUN=True'
+if not (len(students) and len(teachers)):
+    raise MissingRunsError('no saved runs: run `minilab run mh_main` or set RERUN=True')
 students[['task', 'procedure', 'seed', 'embeddings', 'params', 'dev_accuracy', 'test_accuracy']].head()
 
 # %% [markdown]

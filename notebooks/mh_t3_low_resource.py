@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from minilab import experiments, paths, plots, report
+from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -49,7 +50,8 @@ if RERUN and not SMOKE:
     plan.execute()
 students = experiments.results('mh_lowres', PRESET, kind='bilstm', root=RUNS_ROOT, **overrides)
 teachers = experiments.results('mh_lowres', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
-assert len(students) and len(teachers), 'no saved runs: run `minilab run mh_lowres` or set RERUN=True'
+if not (len(students) and len(teachers)):
+    raise MissingRunsError('no saved runs: run `minilab run mh_lowres` or set RERUN=True')
 students['k'] = students['run_id'].map(plan.labels)  # labels per class of each run
 teachers['k'] = teachers['run_id'].map(plan.labels)
 print(f'{len(students)} student runs, {len(teachers)} teachers; '

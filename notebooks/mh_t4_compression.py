@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from minilab import experiments, paths, plots, report, runs
+from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -44,7 +45,8 @@ plan = experiments.build_plan('mh_speed', PRESET, task=TASK)
 if RERUN and not SMOKE:
     plan.execute()
 rid = next(r for r, v in plan.labels.items() if v == 'speed')
-assert runs.is_done(PAPER, rid, RUNS_ROOT), 'no saved run: run `minilab run mh_speed` or set RERUN=True'
+if not (runs.is_done(PAPER, rid, RUNS_ROOT)):
+    raise MissingRunsError('no saved run: run `minilab run mh_speed` or set RERUN=True')
 record = runs.load_record(PAPER, rid, RUNS_ROOT)
 m, config = record['metrics'], record['config']
 print(f"measured with {m['threads']} CPU thread(s) on {record['environment']['cpu']}")

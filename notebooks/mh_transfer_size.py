@@ -17,6 +17,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from minilab import experiments, paths, plots, report
+from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -45,7 +46,8 @@ if RERUN and not SMOKE:
     plan.execute()
 students = experiments.results('mh_transfer', PRESET, kind='bilstm', root=RUNS_ROOT, **overrides)
 teachers = experiments.results('mh_transfer', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
-assert len(students) and len(teachers), 'no saved runs: run `minilab run mh_transfer` or set RERUN=True'
+if not (len(students) and len(teachers)):
+    raise MissingRunsError('no saved runs: run `minilab run mh_transfer` or set RERUN=True')
 students['transfer'] = students['run_id'].map(plan.labels)  # 0 for the labeled-only student
 teacher_acc = teachers['test_accuracy'].iloc[0]
 print(f'{len(students)} student runs; {len(plan.ids("bilstm")) - len(students)} missing')

@@ -24,6 +24,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from minilab import experiments, paths, plots, report
+from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -58,7 +59,8 @@ students = experiments.results('wr_main', PRESET, root=RUNS_ROOT, **overrides)
 teachers = experiments.results('wr_main', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
 missing = len(plan.ids('student')) - len(students)
 print(f'{len(students)} student runs and {len(teachers)} teacher run loaded; {missing} missing')
-assert len(students) and len(teachers), 'no saved runs: run `minilab run wr_main` or set RERUN=True'
+if not (len(students) and len(teachers)):
+    raise MissingRunsError('no saved runs: run `minilab run wr_main` or set RERUN=True')
 teacher_acc = teachers['test_accuracy'].iloc[0]
 students[['procedure', 'size', 'seed', 'params', 'dev_accuracy', 'test_accuracy']].head()
 

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from minilab import experiments, models, paths, plots, report, runs
+from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -50,7 +51,8 @@ plan = experiments.build_plan('wr_grid', PRESET)
 if RERUN and not SMOKE:
     plan.execute()
 (rid,) = plan.ids()
-assert runs.is_done(PAPER, rid, RUNS_ROOT), f'no saved run {rid}: run `minilab run wr_grid --preset {PRESET}`'
+if not (runs.is_done(PAPER, rid, RUNS_ROOT)):
+    raise MissingRunsError(f'no saved run {rid}: run `minilab run wr_grid --preset {PRESET}`')
 record = runs.load_record(PAPER, rid, RUNS_ROOT)
 config = record['config']
 grid = pd.DataFrame(record['metrics']['grid'])

@@ -268,3 +268,25 @@ def test_save_fig_and_table(tmp_path):
         'f1_demo.png', 'f1_demo.svg', 't1_demo.csv', 't1_demo.md']
     with pytest.raises(ValueError):
         plots.save_table(df, '../escape', 'wr', root=tmp_path)
+
+
+NO_RUNS = '''\
+# %%
+from minilab.runs import MissingRunsError
+
+# %% tags=["parameters"]
+SMOKE: bool = False  # fixtures
+
+# %%
+raise MissingRunsError('no saved runs: run `minilab run wr_main`')
+'''
+
+
+@pytest.mark.slow
+def test_reproduce_skips_a_notebook_without_saved_runs(nbdir, tmp_path):
+    (nbdir / 'no_runs.py').write_text(NO_RUNS)
+    lines = []
+    results = notebooks.reproduce(['no_runs', 'tiny'], notebooks_dir=nbdir, log=lines.append,
+                                  output_dir=tmp_path / 'executed', timeout=120)
+    assert [(r.ok, r.skipped) for r in results] == [(True, True), (True, False)]
+    assert lines[0] == '[1/2] no_runs ... skipped: no saved runs: run `minilab run wr_main`'
