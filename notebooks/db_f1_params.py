@@ -45,7 +45,8 @@ plan = experiments.build_plan('db_main', PRESET)
 if RERUN and not SMOKE:
     plan.execute()
 tuned = experiments.results('db_main', PRESET, kind='finetune', root=RUNS_ROOT)
-tuned = tuned[(tuned['task'] == TASK) & (tuned['variant'].fillna('full') == 'full')]
+if len(tuned):
+    tuned = tuned[(tuned['task'] == TASK) & (tuned['variant'].fillna('full') == 'full')]
 if not (len(tuned)):
     raise MissingRunsError('no saved runs: run `minilab run db_main` or set RERUN=True')
 kit = tuned.groupby('role')['params'].first().reindex(['teacher', 'student', 'baseline'])

@@ -55,9 +55,9 @@ if RERUN and not SMOKE:
     plan.execute()
 tuned = experiments.results('db_main', PRESET, kind='finetune', root=RUNS_ROOT, **overrides)
 general = experiments.results('db_main', PRESET, kind='general_distill', root=RUNS_ROOT, **overrides)
-students = tuned[tuned['role'] == 'student']
+students = tuned[tuned['role'] == 'student'] if len(tuned) else tuned
 print(f'{len(students)} fine-tuned students of {len(general)} general students loaded')
-if not (set(students['variant']) >= {'full', *ABLATIONS}):
+if students.empty or not (set(students['variant']) >= {'full', *ABLATIONS}):
     raise MissingRunsError('missing runs: `minilab run db_main`')
 
 # %% [markdown]
