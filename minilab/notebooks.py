@@ -47,6 +47,11 @@ KERNEL_ENV = {
 }
 
 
+# teaching notebooks: they train live (the tour) or wait for a click (the
+# playground), so `reproduce` runs them only by name; the smoke tests run all
+TEACHING = ('00_tour', 'playground')
+
+
 class ParameterError(ValueError):
     """An override the parameters cell does not declare, or of a wrong type."""
 
@@ -295,7 +300,7 @@ def execute(name, parameters=None, output_dir=None, kernel='python3',
 
 def reproduce(names=None, parameters=None, smoke=False, log=print,
               output_dir=None, timeout=None, notebooks_dir=None):
-    """Execute notebooks (default: all but the _templates), one line each.
+    """Execute notebooks (default: all but the _templates and TEACHING), one line each.
 
     parameters is one flat dict: each notebook gets the keys it declares, and
     a key that no selected notebook declares is a ParameterError before
@@ -307,7 +312,8 @@ def reproduce(names=None, parameters=None, smoke=False, log=print,
     """
     if isinstance(names, str):
         names = [names]
-    names = list(names) if names else list_notebooks(notebooks_dir, False)
+    names = list(names) if names else [n for n in list_notebooks(notebooks_dir, False)
+                                       if n not in TEACHING]
     parameters = dict(parameters or {})
 
     # read and check everything before the first (slow) run
