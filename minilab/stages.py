@@ -152,7 +152,10 @@ def _fit_args(config, progress, desc):
 
 def run_pretrain(plan, rid, config, progress=False):
     tokenizer = data.load_tokenizer(config['tokenizer'])
-    corpus = data.lm_corpus(config['corpus'], config['corpus_size'], seed=config.get('data_seed', 0))
+    if config.get('corpus_transfer'):  # Turc et al. WR-F7: pre-train on the transfer set itself
+        corpus = data.TransferSet(**config['corpus_transfer']).load()
+    else:
+        corpus = data.lm_corpus(config['corpus'], config['corpus_size'], seed=config.get('data_seed', 0))
     tokenized = data.tokenize(corpus, tokenizer, config['max_length'])
     L, H = config['L'], config['H']
     model = models.new_mlm_model(models.bert_config(L, H, len(tokenizer),

@@ -240,6 +240,44 @@ def plan_wr_init(p):
 
 
 # -----------------------------------------------------------------------------
+# WR-F7: the compound effect -- one unlabeled pool (the transfer set) serves both
+# as the students' MLM pre-training corpus and as the distillation transfer set
+
+WR_COMPOUND_PRESETS = {
+    'mini': dict(WR_MAIN_MINI, procedures=['PF', 'D', 'PD'],
+                 compound_pretrain_epochs=10),   # 8000 reviews x 10 epochs ~ 625 MLM steps
+    'tiny': dict(WR_MAIN_PRESETS['tiny'], procedures=['PF', 'D', 'PD'], compound_pretrain_epochs=1),
+    'paper': dict(WR_MAIN_PRESETS['paper'], student_init='pretrain', procedures=['PF', 'D', 'PD'],
+                  compound_pretrain_epochs=3),
+}
+
+
+def _validate_compound(p):
+    if p['student_init'] != 'pretrain':
+        raise ValueError(f"student_init must be 'pretrain' (the kit pre-trains the students on the "
+                         f"transfer set), got {p['student_init']!r}")
+
+
+def plan_wr_compound(p):
+    """PF, D and PD with D_LM = D_T: the students' MLM pre-training reads exactly
+    the transfer set's inputs. D starts from random weights, so its runs are
+    WR-F4's own."""
+    plan = Plan('turc2019')
+    task = _task_config(p)
+    _, teacher = _teacher(plan, p, task)
+    transfer = dict(pool=p['transfer_pool'], size=p['transfer_size'], domain=p['transfer_domain'], seed=0)
+    for size in p['sizes']:
+        L, H = models.parse_size(size, p['scale'])
+        pretrain = _pretrain_config(p, size, p['compound_pretrain_epochs'])
+        pretrain.update(corpus='transfer', corpus_transfer=transfer, corpus_size=p['transfer_size'])
+        pooled = plan.add(pretrain)
+        for seed in p['seeds']:
+            for proc in p['procedures']:
+                plan.add(_student(p, proc, L, H, pooled, seed, task, teacher))
+    return plan
+
+
+# -----------------------------------------------------------------------------
 # WR-T1: the student grid -- parameters and measured inference latency of
 # every (L, H) of the grid and of the teacher. Latency does not depend on the
 # weights, so the models are random-initialised: nothing is trained.
@@ -333,6 +371,9 @@ EXPERIMENTS = {
     'wr_init': dict(paper='turc2019', presets=WR_INIT_PRESETS, plan=plan_wr_init,
                     notebook='wr_f2_init', validate=_validate_init,
                     about='Turc et al. 2019 WR-F2: MLM pre-training vs truncation vs embeddings-only'),
+    'wr_compound': dict(paper='turc2019', presets=WR_COMPOUND_PRESETS, plan=plan_wr_compound,
+                        notebook='wr_f7_compound', validate=_validate_compound,
+                        about='Turc et al. 2019 WR-F7: PF / D / PD with one pool for MLM and distillation'),
     'wr_transfer': dict(paper='turc2019', presets=WR_TRANSFER_PRESETS, plan=plan_wr_main,
                         notebook='wr_f5_transfer_size', validate=_validate_sweep,
                         about='Turc et al. 2019 WR-F5: D / PD / PF as the transfer set grows'),

@@ -154,3 +154,22 @@ def test_a_stage_trained_by_two_papers_is_adopted_from_the_newest(tmp_path, monk
     assert plan.execute(log=lambda m: None) == [rid]
     record = runs.load_record('mukherjee2020', rid)
     assert record['shared_from'] == 'sanh2019' and record['metrics'] == {'train_mlm_loss': 3.2}
+
+
+def test_compound_plan_pretrains_on_the_transfer_set_itself():
+    main = experiments.build_plan('wr_main', 'mini')
+    plan = experiments.build_plan('wr_compound', 'mini')
+    pools = [plan.configs[r] for r in plan.ids('pretrain') if plan.configs[r]['corpus'] == 'transfer']
+    assert len(pools) == 3
+    students = [plan.configs[r] for r in plan.ids('student')]
+    for cfg in students:
+        if cfg['procedure'] == 'D':  # random start: WR-F4's own runs
+            assert runs.run_id(cfg) in main.configs
+        else:  # PF / PD start from a model pre-trained on exactly D_T
+            pretrain = plan.configs[cfg['init']]
+            assert pretrain['corpus_transfer'] == dict(pool='world/sentiment', size=8000,
+                                                       domain='movies', seed=0)
+            if cfg['procedure'] == 'PD':
+                assert cfg['transfer'] == pretrain['corpus_transfer']
+    with pytest.raises(ExperimentError, match="student_init must be 'pretrain'"):
+        experiments.build_plan('wr_compound', 'mini', student_init='google/bert_uncased_L-{L}_H-{H}_A-{A}')
