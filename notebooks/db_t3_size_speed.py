@@ -116,7 +116,9 @@ side_by_side
 
 # %%
 holds_speed = speedup >= SPEEDUP
-holds_exact = round(exact['BERT-base'] / 1e6) == 110 and round(exact['DistilBERT'] / 1e6) == 66
+# the published counts are rounded to the million (BERT's own "110M" is 109.5M
+# in the released checkpoint, without the MLM head): within 1% is a match
+holds_exact = abs(exact['BERT-base'] / 110e6 - 1) < 0.01 and abs(exact['DistilBERT'] / 66e6 - 1) < 0.01
 measured = (f'kit: {params_ratio:.2f} of the parameters, {speedup:.2f}x faster at batch 1 '
             f"({kit.loc['teacher', 'seconds']:.2f} s vs {kit.loc['student', 'seconds']:.2f} s over "
             f"{int(run['examples'])} examples, {int(run['threads'])} thread)")

@@ -55,11 +55,13 @@ if not (runs.is_done(PAPER, rid, RUNS_ROOT)):
     raise MissingRunsError(f'no saved run {rid}: run `minilab run wr_grid --preset {PRESET}`')
 record = runs.load_record(PAPER, rid, RUNS_ROOT)
 config = record['config']
-grid = pd.DataFrame(record['metrics']['grid'])
+rows = pd.DataFrame(record['metrics']['grid'])
 batches = config['batch_sizes']
 BATCH = BATCH if BATCH in batches else batches[-1]
-teacher = grid[grid['teacher']].iloc[0]
-grid = grid[~grid['teacher']].copy()
+# the run times the grid, then the teacher last (at mini scale the teacher's
+# size, L6_H192, is also the grid's corner, so it is timed twice)
+teacher = rows.iloc[-1]
+grid = rows.iloc[:-1].copy()
 print(f"{len(grid)} students + teacher {teacher['size']}, sequence length {config['max_length']}, "
       f"{record['timings']['threads']} thread(s), batch sizes {batches}; "
       f"measured on {record['environment'].get('cpu') or record['environment'].get('processor')}")
@@ -140,6 +142,7 @@ saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
 out = grid[['size', 'L', 'H', 'params', 'non_embedding_params', 'ms_per_example_b1',
             f'ms_per_example_b{BATCH}', 'speedup_b1', f'speedup_b{BATCH}']]
 out = pd.concat([out, pd.DataFrame([{**{k: teacher[k] for k in out.columns if k in teacher},
+                                     'size': f"teacher {teacher['size']}",
                                      'speedup_b1': 1.0, f'speedup_b{BATCH}': 1.0}])])
 saved += plots.save_table(out, fig_id, PAPER, root=OUT / 'tables')
 print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
