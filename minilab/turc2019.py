@@ -278,6 +278,42 @@ def plan_wr_compound(p):
 
 
 # -----------------------------------------------------------------------------
+# WR-R1: the README table of the released miniatures -- pre-training + fine-tuning
+# (PF) of the named sizes on every labeled task, no teacher
+
+WR_README_PRESETS = {
+    'mini': dict(WR_MAIN_MINI, sizes=['tiny', 'mini', 'small', 'medium'], procedures=['PF'],
+                 tasks=['world/sentiment', 'world/nli', 'world/topic']),
+    'tiny': dict(WR_MAIN_PRESETS['tiny'], sizes=['tiny', 'mini'], procedures=['PF'],
+                 tasks=['world/sentiment', 'world/topic']),
+    'paper': dict(WR_MAIN_PRESETS['paper'], sizes=['tiny', 'mini', 'small', 'medium'], procedures=['PF'],
+                  tasks=['glue/sst2', 'glue/mnli', 'glue/qnli', 'glue/rte', 'glue/mrpc', 'glue/cola']),
+}
+
+
+def plan_wr_readme(p):
+    """PF for every named size and task; the sentiment runs of the sizes WR-F4
+    also trains are WR-F4's own."""
+    plan = Plan('turc2019')
+    for task in p['tasks']:
+        task_config = _task_config(dict(p, task=task))
+        for size in p['sizes']:
+            L, H = models.parse_size(size, p['scale'])
+            pretrained = _init_ref(plan, p, p['student_init'], size, p['pretrain_epochs'])
+            for seed in p['seeds']:
+                for proc in p['procedures']:
+                    plan.add(_student(p, proc, L, H, pretrained, seed, task_config, teacher=None))
+    return plan
+
+
+def _validate_readme(p):
+    for proc in p['procedures']:
+        if DISTILLED[proc]:
+            raise ValueError(f"procedure {proc!r} needs a teacher; the README table is "
+                             f"fine-tuning only: PF or basic")
+
+
+# -----------------------------------------------------------------------------
 # WR-T1: the student grid -- parameters and measured inference latency of
 # every (L, H) of the grid and of the teacher. Latency does not depend on the
 # weights, so the models are random-initialised: nothing is trained.
@@ -374,6 +410,9 @@ EXPERIMENTS = {
     'wr_compound': dict(paper='turc2019', presets=WR_COMPOUND_PRESETS, plan=plan_wr_compound,
                         notebook='wr_f7_compound', validate=_validate_compound,
                         about='Turc et al. 2019 WR-F7: PF / D / PD with one pool for MLM and distillation'),
+    'wr_readme': dict(paper='turc2019', presets=WR_README_PRESETS, plan=plan_wr_readme,
+                      notebook='wr_r1_readme', validate=_validate_readme,
+                      about='Turc et al. 2019 WR-R1: fine-tuning-only scores of the named sizes, every task'),
     'wr_transfer': dict(paper='turc2019', presets=WR_TRANSFER_PRESETS, plan=plan_wr_main,
                         notebook='wr_f5_transfer_size', validate=_validate_sweep,
                         about='Turc et al. 2019 WR-F5: D / PD / PF as the transfer set grows'),

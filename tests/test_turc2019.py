@@ -173,3 +173,18 @@ def test_compound_plan_pretrains_on_the_transfer_set_itself():
                 assert cfg['transfer'] == pretrain['corpus_transfer']
     with pytest.raises(ExperimentError, match="student_init must be 'pretrain'"):
         experiments.build_plan('wr_compound', 'mini', student_init='google/bert_uncased_L-{L}_H-{H}_A-{A}')
+
+
+def test_readme_plan_fine_tunes_every_named_size_on_every_task():
+    plan = experiments.build_plan('wr_readme', 'mini', seeds=[0])
+    students = [plan.configs[r] for r in plan.ids('student')]
+    assert {(c['task'], c['size']) for c in students} == {
+        (t, s) for t in ('world/sentiment', 'world/nli', 'world/topic')
+        for s in ('L1_H32', 'L2_H64', 'L2_H128', 'L4_H128')}
+    assert {c['procedure'] for c in students} == {'PF'} and not any('teacher' in c for c in students)
+    # the sentiment runs are WR-F4's own PF runs
+    main = experiments.build_plan('wr_main', 'mini', seeds=[0])
+    assert {r for r in plan.ids('student') if plan.configs[r]['task'] == 'world/sentiment'
+            and plan.configs[r]['size'] != 'L4_H128'} <= set(main.configs)
+    with pytest.raises(ExperimentError, match="procedure 'PD' needs a teacher"):
+        experiments.build_plan('wr_readme', 'mini', procedures=['PD'])
