@@ -99,13 +99,13 @@ class Plan:
         at MLM loss 3.249 and 3.207)."""
         if not (checkpoint_dir(rid) / 'config.json').exists() or not paths.RUNS.is_dir():
             return False
-        found = [runs.load_record(p.name, rid) for p in sorted(paths.RUNS.iterdir())
+        found = [(runs.load_record(p.name, rid), p.name) for p in sorted(paths.RUNS.iterdir())
                  if p.name != self.paper and runs.is_done(p.name, rid)]
         if not found:
             return False
-        record = max(found, key=lambda r: r.get('finished_at', ''))
+        record, store = max(found, key=lambda found: found[0].get('finished_at', ''))
         runs.save_run(self.paper, config, record['metrics'], record['history'], record['timings'],
-                      extra={'shared_from': record.get('shared_from') or record['paper']})
+                      extra={'shared_from': store})
         return True
 
 
