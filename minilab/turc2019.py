@@ -397,28 +397,26 @@ def run_grid_latency(plan, rid, config, progress=False):
 RUNNERS['grid_latency'] = run_grid_latency
 
 
+def _entry(presets, plan, notebook, about, validate=None):
+    return dict(paper='turc2019', presets=presets, plan=plan, notebook=notebook,
+                about=f'Turc et al. 2019 {about}', validate=validate)
+
+
 EXPERIMENTS = {
-    'wr_main': dict(paper='turc2019', presets=WR_MAIN_PRESETS, plan=plan_wr_main,
-                    notebook='wr_f4_main_result',
-                    about='Turc et al. 2019 WR-F4: basic / D / PF / PD across student sizes'),
-    'wr_grid': dict(paper='turc2019', presets=WR_GRID_PRESETS, plan=plan_wr_grid,
-                    notebook='wr_t1_grid',
-                    about='Turc et al. 2019 WR-T1: parameters and latency of the L x H student grid'),
-    'wr_init': dict(paper='turc2019', presets=WR_INIT_PRESETS, plan=plan_wr_init,
-                    notebook='wr_f2_init', validate=_validate_init,
-                    about='Turc et al. 2019 WR-F2: MLM pre-training vs truncation vs embeddings-only'),
-    'wr_compound': dict(paper='turc2019', presets=WR_COMPOUND_PRESETS, plan=plan_wr_compound,
-                        notebook='wr_f7_compound', validate=_validate_compound,
-                        about='Turc et al. 2019 WR-F7: PF / D / PD with one pool for MLM and distillation'),
-    'wr_readme': dict(paper='turc2019', presets=WR_README_PRESETS, plan=plan_wr_readme,
-                      notebook='wr_r1_readme', validate=_validate_readme,
-                      about='Turc et al. 2019 WR-R1: fine-tuning-only scores of the named sizes, every task'),
-    'wr_transfer': dict(paper='turc2019', presets=WR_TRANSFER_PRESETS, plan=plan_wr_main,
-                        notebook='wr_f5_transfer_size', validate=_validate_sweep,
-                        about='Turc et al. 2019 WR-F5: D / PD / PF as the transfer set grows'),
-    'wr_domain': dict(paper='turc2019', presets=WR_DOMAIN_PRESETS, plan=plan_wr_domain,
-                      notebook='wr_f6_domain', validate=_validate_sweep,
-                      about='Turc et al. 2019 WR-F6: D / PD / PF as the transfer domain moves away'),
+    'wr_main': _entry(WR_MAIN_PRESETS, plan_wr_main, 'wr_f4_main_result',
+                      'WR-F4: basic / D / PF / PD across student sizes'),
+    'wr_grid': _entry(WR_GRID_PRESETS, plan_wr_grid, 'wr_t1_grid',
+                      'WR-T1: parameters and latency of the L x H student grid'),
+    'wr_init': _entry(WR_INIT_PRESETS, plan_wr_init, 'wr_f2_init',
+                      'WR-F2: MLM pre-training vs truncation vs embeddings-only', _validate_init),
+    'wr_transfer': _entry(WR_TRANSFER_PRESETS, plan_wr_main, 'wr_f5_transfer_size',
+                          'WR-F5: D / PD / PF as the transfer set grows', _validate_sweep),
+    'wr_domain': _entry(WR_DOMAIN_PRESETS, plan_wr_domain, 'wr_f6_domain',
+                        'WR-F6: D / PD / PF as the transfer domain moves away', _validate_sweep),
+    'wr_compound': _entry(WR_COMPOUND_PRESETS, plan_wr_compound, 'wr_f7_compound',
+                          'WR-F7: PF / D / PD with one pool for MLM and distillation', _validate_compound),
+    'wr_readme': _entry(WR_README_PRESETS, plan_wr_readme, 'wr_r1_readme',
+                        'WR-R1: fine-tuning-only scores of the named sizes, every task', _validate_readme),
 }
 
 
