@@ -470,3 +470,13 @@ def plot_sweep(ax, x, mean, std, flat_mean, teacher_accuracy):
     ax.axhline(teacher_accuracy, color='black', linestyle='--', linewidth=1, label='teacher')
     ax.set_ylabel('test accuracy (%)')
     ax.legend(fontsize=8)
+
+
+def require(mean, columns, name, preset):
+    """Raise MissingRunsError (reproduce: 'skipped') when a column the figure
+    needs has no saved run at all, e.g. a procedure of a half-finished batch."""
+    from minilab import runs
+    missing = [c for c in columns if c not in mean.columns]
+    if missing:
+        raise runs.MissingRunsError(f"no saved runs of {', '.join(map(str, missing))} yet: "
+                                    f'run `minilab run {name} --preset {preset}`')

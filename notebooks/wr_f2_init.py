@@ -63,6 +63,7 @@ lines, holds = [], True
 tables = {}
 for proc in PROCEDURES:
     mean, std = turc2019.summarise(students[students['procedure'] == proc], by='L', column='init')
+    turc2019.require(mean, MODES, 'wr_init', PRESET)
     mean, std = mean[MODES], std[MODES]
     tables[proc] = (mean, std)
     gaps = mean['pretrain'] - mean['truncate']

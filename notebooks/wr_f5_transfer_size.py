@@ -58,6 +58,7 @@ students[['procedure', 'transfer_size', 'seed', 'test_accuracy']].head()
 # %%
 distilled = students[students['procedure'].isin(['D', 'PD'])].astype({'transfer_size': int})
 mean, std = turc2019.summarise(distilled, by='transfer_size')
+turc2019.require(mean, ['D', 'PD'], 'wr_transfer', PRESET)
 flat = students[students['procedure'].isin(['basic', 'PF'])].groupby('procedure')['test_accuracy']
 flat_mean, flat_std = flat.mean(), flat.std()
 sizes = sorted(mean.index)

@@ -61,6 +61,7 @@ students[['procedure', 'transfer', 'seed', 'test_accuracy']].head()
 # %%
 distilled = students[students['procedure'].isin(['D', 'PD'])]
 mean, std = turc2019.summarise(distilled, by='transfer')
+turc2019.require(mean, ['D', 'PD'], 'wr_domain', PRESET)
 domains = [d for d in (DOMAINS if PRESET != 'paper' else mean.index) if d in mean.index]
 mean, std = mean.reindex(domains), std.reindex(domains)
 flat = students[students['procedure'].isin(['basic', 'PF'])].groupby('procedure')['test_accuracy']

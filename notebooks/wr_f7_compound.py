@@ -54,6 +54,7 @@ students[['procedure', 'size', 'seed', 'test_accuracy']].head()
 # %%
 mean, std = turc2019.summarise(students, by='size')
 sizes = list(students.sort_values('params')['size'].unique())
+turc2019.require(mean, ORDER, 'wr_compound', PRESET)
 mean, std = mean.reindex(sizes)[ORDER], std.reindex(sizes)[ORDER]
 lines, holds = [], True
 for size in sizes:

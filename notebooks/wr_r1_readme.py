@@ -52,6 +52,7 @@ students[['task', 'name', 'size', 'seed', 'test_accuracy']].head()
 
 # %%
 mean, std = turc2019.summarise(students, by='name', column='task')
+turc2019.require(mean, TASKS, 'wr_readme', PRESET)
 order = [s for s in SIZES if s in mean.index]
 mean, std = mean.reindex(order), std.reindex(order)
 mean['macro'] = mean[[t for t in TASKS if t in mean.columns]].mean(axis=1)
