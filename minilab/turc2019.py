@@ -4,7 +4,12 @@ Each experiment is a flat parameter dict per preset (tiny / mini / paper) and a
 function that turns parameters into a `Plan` of stages (see minilab.stages).
 They are registered in `minilab.experiments.EXPERIMENTS`.
 """
-from minilab import data, models, world
+import statistics
+import time
+
+import torch
+
+from minilab import data, models, runs, world
 from minilab.stages import DISTILLED, PRETRAINED, PROCEDURES, RUNNERS, Plan
 
 # -----------------------------------------------------------------------------
@@ -351,13 +356,6 @@ def run_grid_latency(plan, rid, config, progress=False):
     (no padding: every model sees the same tokens). For each batch size b the
     result is the median over `repeats` passes of seconds per example, each pass
     `examples_per_pass` examples. threads=0 keeps torch's default."""
-    import statistics
-    import time
-
-    import torch
-
-    from minilab import runs
-
     vocab_size = config['vocab_size']
     n, T = config['examples_per_pass'], config['max_length']
     generator = torch.Generator().manual_seed(config['seed'])
@@ -390,7 +388,7 @@ def run_grid_latency(plan, rid, config, progress=False):
     finally:
         torch.set_num_threads(saved_threads)
     runs.save_run(plan.paper, config, {'grid': rows, 'vocab_size': vocab_size},
-                  timings={'threads': torch.get_num_threads() if not config['threads'] else config['threads']})
+                  timings={'threads': config['threads'] or torch.get_num_threads()})
     return rid
 
 
@@ -444,7 +442,7 @@ def load_runs(name, preset, root=None, rerun=False, **overrides):
     """The plan of experiment `name` and its saved student and teacher runs
     (DataFrames); rerun=True trains the missing runs first. Fails in one line
     when nothing is saved."""
-    from minilab import experiments, runs
+    from minilab import experiments  # experiments imports this module
     plan = experiments.build_plan(name, preset, **overrides)
     if rerun:
         plan.execute()
@@ -475,7 +473,6 @@ def plot_sweep(ax, x, mean, std, flat_mean, teacher_accuracy):
 def require(mean, columns, name, preset):
     """Raise MissingRunsError (reproduce: 'skipped') when a column the figure
     needs has no saved run at all, e.g. a procedure of a half-finished batch."""
-    from minilab import runs
     missing = [c for c in columns if c not in mean.columns]
     if missing:
         raise runs.MissingRunsError(f"no saved runs of {', '.join(map(str, missing))} yet: "

@@ -74,12 +74,6 @@ grid['params_M'] = grid['params'] / 1e6
 grid['speedup_b1'] = teacher['ms_per_example_b1'] / grid['ms_per_example_b1']
 grid[f'speedup_b{BATCH}'] = teacher[f'ms_per_example_b{BATCH}'] / grid[f'ms_per_example_b{BATCH}']
 
-
-def as_grid(column, fmt):
-    table = grid.pivot(index='L', columns='H', values=column)
-    return table.map(lambda v: fmt.format(v))
-
-
 cells = grid.assign(text=[f"{r.params_M:.2f}M, {r.ms_per_example_b1:.2f} ms, {r.speedup_b1:.1f}x"
                           for r in grid.itertuples()])
 table = cells.pivot(index='L', columns='H', values='text')
