@@ -245,6 +245,91 @@ def plan_wr_init(p):
 
 
 # -----------------------------------------------------------------------------
+# WR-F3: depth vs width -- pre-trained (PF) and randomly initialised (basic)
+# students in pairs of about equal non-embedding parameters but different depth
+
+
+def layer_parameters(L, H):
+    """Non-embedding parameters of a BERT of L layers and width H: its Transformer
+    layers only (~12 H^2 each; no embeddings, pooler or heads), so the count does
+    not depend on the vocabulary, which is the same for every student."""
+    return models.bert_parameter_count(L, H) - models.bert_parameter_count(0, H)
+
+
+def matched_pairs(sizes, scale='mini', tolerance=0.25):
+    """(deeper, shallower) size names among `sizes`: the deeper one narrower, their
+    non-embedding parameters within `tolerance` (larger / smaller - 1), ordered
+    by parameter budget."""
+    shapes = sorted({models.parse_size(s, scale) for s in sizes}, key=lambda lh: layer_parameters(*lh))
+    pairs = []
+    for shallow in shapes:
+        for deep in shapes:
+            if deep[0] > shallow[0] and deep[1] < shallow[1]:
+                a, b = layer_parameters(*deep), layer_parameters(*shallow)
+                if max(a, b) / min(a, b) - 1 <= tolerance:
+                    pairs.append((models.size_name(*deep), models.size_name(*shallow)))
+    return pairs
+
+
+# The mini grid's pairs within 25% in non-embedding parameters (layer_parameters),
+# deeper-narrower first (the percentage: deeper vs shallower):
+#   L4_H32   50,816 vs L1_H64   49,984 (+2%)    L4_H64  199,936 vs L1_H128 198,272 (+1%)
+#   L2_H128 396,544 vs L1_H192 444,864 (-11%)   L4_H128 793,088 vs L2_H192 889,728 (-11%)
+# L2_H128 is WR-F4's 'small' (its PF and basic runs are WR-F4's), L4_H128 WR-R1's
+# 'medium' and L1_H192 / L2_H192 WR-F2's depths (their PF runs are shared).
+# Left out: L5_H128 and L6_H128 (their partners L2_H192 and L3_H192 are within
+# 12%, but theirs would be the costliest MLM pre-trainings of the grid) and
+# L6_H64 vs L2_H128 (32% apart).
+DEPTH_WIDTH_PROCEDURES = ('PF', 'basic')   # pre-trained vs random init; no teacher
+WR_DEPTH_WIDTH_MINI = dict(WR_MAIN_MINI, procedures=list(DEPTH_WIDTH_PROCEDURES), match_tolerance=0.25,
+                           sizes=['L4_H32', 'L1_H64', 'L4_H64', 'L1_H128',
+                                  'L2_H128', 'L1_H192', 'L4_H128', 'L2_H192'])
+WR_DEPTH_WIDTH_PRESETS = {
+    'mini': WR_DEPTH_WIDTH_MINI,
+    'tiny': dict(WR_MAIN_PRESETS['tiny'], procedures=list(DEPTH_WIDTH_PROCEDURES), match_tolerance=0.25,
+                 sizes=['L4_H32', 'L1_H64']),
+    # four pairs of the released miniatures, the same way (+0.4%, +0.2%, -11%, -11%)
+    'paper': dict(WR_MAIN_PRESETS['paper'], procedures=list(DEPTH_WIDTH_PROCEDURES), match_tolerance=0.25,
+                  sizes=['L8_H128', 'L2_H256', 'L8_H256', 'L2_H512',
+                         'L4_H512', 'L2_H768', 'L12_H512', 'L6_H768']),
+}
+
+
+def _validate_depth_width(p):
+    for proc in p['procedures']:
+        if proc not in DEPTH_WIDTH_PROCEDURES:
+            raise ValueError(f"procedure {proc!r} is not part of the depth-width study (no teacher); "
+                             f"valid: {', '.join(DEPTH_WIDTH_PROCEDURES)}")
+    grid = models.size_grid(p['scale'])
+    for size in p['sizes']:
+        if models.parse_size(size, p['scale']) not in grid:
+            depths = ', '.join(str(L) for L in sorted({L for L, _ in grid}))
+            widths = ', '.join(str(H) for H in sorted({H for _, H in grid}))
+            raise ValueError(f"size {size!r} is not on the {p['scale']} grid; "
+                             f"valid: L{{{depths}}}_H{{{widths}}}")
+    if not matched_pairs(p['sizes'], p['scale'], p['match_tolerance']):
+        raise ValueError(f"sizes {', '.join(p['sizes'])} hold no deeper-narrower / shallower-wider pair "
+                         f"within {p['match_tolerance']:.0%} in non-embedding parameters; "
+                         f"valid: pairs such as L4_H64 and L1_H128 (mini scale)")
+
+
+def plan_wr_depth_width(p):
+    """PF and basic for every size and seed, no teacher. A size that WR-F4, WR-F2
+    or WR-R1 also trains is their run (same config, same id)."""
+    plan = Plan('turc2019')
+    task = _task_config(p)
+    needs_pretraining = any(PRETRAINED[proc] for proc in p['procedures'])  # basic alone does not
+    for size in p['sizes']:
+        L, H = models.parse_size(size, p['scale'])
+        pretrained = _init_ref(plan, p, p['student_init'], size, p['pretrain_epochs']) \
+            if needs_pretraining else None
+        for seed in p['seeds']:
+            for proc in p['procedures']:
+                plan.add(_student(p, proc, L, H, pretrained, seed, task, teacher=None))
+    return plan
+
+
+# -----------------------------------------------------------------------------
 # WR-F7: the compound effect -- one unlabeled pool (the transfer set) serves both
 # as the students' MLM pre-training corpus and as the distillation transfer set
 
@@ -316,6 +401,112 @@ def _validate_readme(p):
         if DISTILLED[proc]:
             raise ValueError(f"procedure {proc!r} needs a teacher; the README table is "
                              f"fine-tuning only: PF or basic")
+
+
+# -----------------------------------------------------------------------------
+# WR-T2: comparison to concurrent work, at the mini analog of the paper's
+# 6-layer student (half the teacher's depth, at its width): PF and PD beside
+#   PKD         a PKD-like student (Sun et al. 2019): the bottom layers of the
+#               pre-trained teacher-sized model, then distillation from the
+#               fine-tuned teacher on the transfer set and fine-tuning (PD's stages)
+#   DistilBERT  a DistilBERT-like student (Sanh et al. 2019): the kit's general
+#               distillation of the same pre-trained model (minilab.sanh2019),
+#               then fine-tuning (PF's stage)
+
+CONCURRENT_SYSTEMS = ('PF', 'PD', 'PKD', 'DistilBERT')
+
+
+def _concurrent_preset(base, **changes):
+    # a student size and rows instead of sizes and procedures: drop those, so
+    # an override of them is an error instead of being ignored
+    return {k: v for k, v in dict(base, **changes).items() if k not in ('sizes', 'procedures')}
+
+
+WR_CONCURRENT_PRESETS = {
+    # the general student is sanh2019's 'full' one of the same preset: at mini
+    # scale the same stage (same run id) as `minilab run db_main --preset mini`'s
+    'mini': _concurrent_preset(WR_MAIN_MINI, student_size='L3_H192', systems=list(CONCURRENT_SYSTEMS),
+                               distilbert_init='sanh2019:mini'),
+    'tiny': _concurrent_preset(WR_MAIN_PRESETS['tiny'], student_size='L1_H64',
+                               systems=list(CONCURRENT_SYSTEMS), distilbert_init='sanh2019:tiny'),
+    # the paper's setting: BERT-Base teacher, 6-layer students; the released
+    # DistilBERT instead of 90 GPU-hours of general distillation
+    'paper': _concurrent_preset(WR_MAIN_PRESETS['paper'], teacher_size='base',
+                                teacher_init='bert-base-uncased', student_size='L6_H768',
+                                systems=list(CONCURRENT_SYSTEMS), distilbert_init='distilbert-base-uncased'),
+}
+GENERAL_PREFIX = 'sanh2019:'
+
+
+def _validate_concurrent(p):
+    for system in p['systems']:
+        if system not in CONCURRENT_SYSTEMS:
+            raise ValueError(f"unknown system {system!r}; valid: {', '.join(CONCURRENT_SYSTEMS)}")
+    teacher_L, teacher_H = models.parse_size(p['teacher_size'], p['scale'])
+    L, H = models.parse_size(p['student_size'], p['scale'])
+    if H != teacher_H or L > teacher_L:
+        raise ValueError(f"student_size {p['student_size']!r} must have the teacher's width {teacher_H} and "
+                         f"at most its {teacher_L} layers (the PKD-like student is its bottom layers); "
+                         f"valid: L1_H{teacher_H} .. L{teacher_L}_H{teacher_H}")
+    spec = p['distilbert_init']
+    if 'DistilBERT' in p['systems'] and spec.startswith(GENERAL_PREFIX):
+        from minilab import sanh2019  # sanh2019 imports this module
+        if spec[len(GENERAL_PREFIX):] not in sanh2019.DB_PRESETS:
+            valid = ', '.join(GENERAL_PREFIX + k for k in sanh2019.DB_PRESETS)
+            raise ValueError(f"unknown distilbert_init {spec!r}; valid: {valid}, or a model name/path")
+
+
+def _distilbert_init(plan, p, teacher_init):
+    """The DistilBERT-like start: 'sanh2019:<preset>' is that preset's 'full'
+    general student, distilled here from this plan's pre-trained teacher-sized
+    model to the student's depth; anything else is a hub name or a local path."""
+    spec = p['distilbert_init']
+    if not spec.startswith(GENERAL_PREFIX):
+        return spec
+    from minilab import sanh2019  # sanh2019 imports this module
+    L, _ = models.parse_size(p['student_size'], p['scale'])
+    general = dict(sanh2019.DB_PRESETS[spec[len(GENERAL_PREFIX):]], tokenizer=p['tokenizer'],
+                   max_length=p['max_length'], student_layers=L)
+    return sanh2019._general_student(plan, general, teacher_init, 'full')
+
+
+def _concurrent_start(plan, p, system, teacher_init):
+    """(procedure, init, init_mode) of one row: where it starts, what follows."""
+    if system == 'PKD':
+        return 'PD', teacher_init, 'truncate'
+    if system == 'DistilBERT':
+        return 'PF', _distilbert_init(plan, p, teacher_init), None
+    own = _init_ref(plan, p, p['student_init'], p['student_size'], p['pretrain_epochs'])
+    return system, own, None
+
+
+def _concurrent_students(plan, p):
+    """(system, config) of every row and seed; adds the upstream stages to `plan`.
+    The PF runs are WR-F2's own-pre-training runs at the same depth and the
+    PKD-like runs its truncation runs with PD (same configs, same ids)."""
+    task = _task_config(p)
+    teacher_init, teacher = _teacher(plan, p, task)
+    L, H = models.parse_size(p['student_size'], p['scale'])
+    for system in p['systems']:
+        proc, init, mode = _concurrent_start(plan, p, system, teacher_init)
+        for seed in p['seeds']:
+            cfg = _student(p, proc, L, H, init, seed, task, teacher)
+            if mode:
+                cfg['init_mode'] = mode
+            yield system, cfg
+
+
+def plan_wr_concurrent(p):
+    plan = Plan('turc2019')
+    for _, cfg in _concurrent_students(plan, p):
+        plan.add(cfg)
+    return plan
+
+
+def concurrent_systems(p):
+    """{student run id: its WR-T2 row}. Rows share procedures and sizes (PKD is
+    a PD, DistilBERT a PF), so the notebook names them from the plan."""
+    return {runs.run_id(cfg): system for system, cfg in _concurrent_students(Plan('turc2019'), p)}
 
 
 # -----------------------------------------------------------------------------
@@ -415,6 +606,11 @@ EXPERIMENTS = {
                           'WR-F7: PF / D / PD with one pool for MLM and distillation', _validate_compound),
     'wr_readme': _entry(WR_README_PRESETS, plan_wr_readme, 'wr_r1_readme',
                         'WR-R1: fine-tuning-only scores of the named sizes, every task', _validate_readme),
+    'wr_depth_width': _entry(WR_DEPTH_WIDTH_PRESETS, plan_wr_depth_width, 'wr_f3_depth_width',
+                             'WR-F3: PF vs basic, deep-narrow vs shallow-wide at equal parameters',
+                             _validate_depth_width),
+    'wr_concurrent': _entry(WR_CONCURRENT_PRESETS, plan_wr_concurrent, 'wr_t2_concurrent',
+                            'WR-T2: PF / PD beside PKD-like and DistilBERT-like students', _validate_concurrent),
 }
 
 
@@ -470,10 +666,13 @@ def plot_sweep(ax, x, mean, std, flat_mean, teacher_accuracy):
     ax.legend(fontsize=8)
 
 
-def require(mean, columns, name, preset):
+def require(mean, columns, name, preset, rows=()):
     """Raise MissingRunsError (reproduce: 'skipped') when a column the figure
-    needs has no saved run at all, e.g. a procedure of a half-finished batch."""
+    needs has no saved run at all, e.g. a procedure of a half-finished batch;
+    with `rows`, also when one of those rows has no run in such a column."""
     missing = [c for c in columns if c not in mean.columns]
+    missing += [f'{c} {r}' for c in columns if c in mean.columns for r in rows
+                if r not in mean.index or mean.loc[r, c] != mean.loc[r, c]]  # NaN: no run
     if missing:
         raise runs.MissingRunsError(f"no saved runs of {', '.join(map(str, missing))} yet: "
                                     f'run `minilab run {name} --preset {preset}`')

@@ -1,5 +1,8 @@
 """Turc et al. 2019 beyond the main result: the sweeps (WR-F5, WR-F6), the
-initialisation study (WR-F2), the grid latency (WR-T1) and the summary helper."""
+initialisation study (WR-F2), depth vs width (WR-F3), the comparison to
+concurrent work (WR-T2), the grid latency (WR-T1) and the summary helpers."""
+import re
+
 import pandas as pd
 import pytest
 import torch
@@ -51,10 +54,88 @@ def test_init_plan_has_three_starts_per_depth():
     ('wr_domain', dict(transfer_domains=['moon']), "unknown transfer domain 'moon'; valid: movies"),
     ('wr_transfer', dict(transfer_sizes=[0]), 'transfer sizes must be positive integers, got 0'),
     ('wr_grid', dict(sizes=['huge']), 'huge'),
+    ('wr_depth_width', dict(procedures=['PD']),
+     "procedure 'PD' is not part of the depth-width study (no teacher); valid: PF, basic"),
+    ('wr_depth_width', dict(sizes=['L7_H64', 'L1_H128']),
+     "size 'L7_H64' is not on the mini grid; valid: L{1, 2, 3, 4, 5, 6}_H{32, 64, 128, 192}"),
+    ('wr_depth_width', dict(sizes=['L1_H32', 'L2_H32']),
+     'sizes L1_H32, L2_H32 hold no deeper-narrower / shallower-wider pair within 25%'),
+    ('wr_concurrent', dict(systems=['TinyBERT']), "unknown system 'TinyBERT'; valid: PF, PD, PKD, DistilBERT"),
+    ('wr_concurrent', dict(student_size='L3_H128'),
+     "student_size 'L3_H128' must have the teacher's width 192 and at most its 6 layers"),
+    ('wr_concurrent', dict(distilbert_init='sanh2019:huge'),
+     "unknown distilbert_init 'sanh2019:huge'; valid: sanh2019:mini, sanh2019:tiny, sanh2019:paper"),
+    ('wr_concurrent', dict(sizes=['mini']), "unknown parameter 'sizes' for wr_concurrent; valid: "),
 ])
 def test_bad_sweep_parameters_fail_before_compute(name, overrides, message):
-    with pytest.raises(ExperimentError, match=message.replace('(', r'\(').replace(')', r'\)')):
+    with pytest.raises(ExperimentError, match=re.escape(message)):
         experiments.build_plan(name, 'mini', **overrides)
+
+
+# -----------------------------------------------------------------------------
+# depth vs width (WR-F3) and the comparison to concurrent work (WR-T2)
+
+
+def test_matched_pairs_of_the_mini_grid():
+    grid = [models.size_name(L, H) for L, H in models.size_grid('mini')]
+    pairs = turc2019.matched_pairs(grid, tolerance=0.25)
+    assert pairs[:4] == [('L4_H32', 'L1_H64'), ('L4_H64', 'L1_H128'),
+                         ('L2_H128', 'L1_H192'), ('L4_H128', 'L2_H192')]
+    for deep, shallow in pairs:  # deeper and narrower, within 25% in layer parameters
+        (Ld, Hd), (Ls, Hs) = models.parse_size(deep), models.parse_size(shallow)
+        assert Ld > Ls and Hd < Hs
+        a, b = turc2019.layer_parameters(Ld, Hd), turc2019.layer_parameters(Ls, Hs)
+        assert max(a, b) / min(a, b) <= 1.25
+    assert turc2019.layer_parameters(4, 64) == 4 * turc2019.layer_parameters(1, 64) == 199_936
+    # L6_H64 vs L2_H128 is 32% apart: not a pair at 25%, a pair at 35%
+    assert ('L6_H64', 'L2_H128') not in pairs
+    assert ('L6_H64', 'L2_H128') in turc2019.matched_pairs(['L6_H64', 'L2_H128'], tolerance=0.35)
+
+
+def test_depth_width_plan_shares_the_runs_of_wr_f4_f2_and_r1():
+    plan = experiments.build_plan('wr_depth_width', 'mini')
+    students = [plan.configs[r] for r in plan.ids('student')]
+    assert len(students) == 8 * 2 * 3  # sizes x (PF, basic) x seeds
+    assert {c['procedure'] for c in students} == {'PF', 'basic'} and not any('teacher' in c for c in students)
+    assert len(turc2019.matched_pairs([c['size'] for c in students])) == 4
+    # WR-F4's 'small' (L2_H128): its PF and basic runs, and with them their pre-training
+    main = experiments.build_plan('wr_main', 'mini', sizes=['small'], procedures=['basic', 'PF'])
+    assert set(main.ids('student')) <= set(plan.configs)
+    # WR-F2's own-pre-training PF runs at L1/L2_H192 and WR-R1's L4_H128 sentiment runs
+    init = experiments.build_plan('wr_init', 'mini', depths=[1, 2], init_modes=['pretrain'])
+    readme = experiments.build_plan('wr_readme', 'mini', sizes=['medium'], tasks=['world/sentiment'])
+    assert set(init.ids('student')) | set(readme.ids('student')) <= set(plan.configs)
+    # basic alone needs no pre-training
+    assert not experiments.build_plan('wr_depth_width', 'mini', procedures=['basic']).ids('pretrain')
+
+
+def test_concurrent_plan_rows_and_their_shared_stages():
+    p = experiments.params('wr_concurrent', 'mini')
+    plan = experiments.build_plan('wr_concurrent', 'mini')
+    systems = turc2019.concurrent_systems(p)
+    assert set(systems) == set(plan.ids('student')) and len(systems) == 4 * 3
+    students = {s: [plan.configs[r] for r, name in systems.items() if name == s]
+                for s in turc2019.CONCURRENT_SYSTEMS}
+    assert {(c['L'], c['H']) for c in plan.configs.values() if c['kind'] == 'student'} == {(3, 192)}
+    teacher, = plan.ids('teacher')  # WR-F4's teacher
+    assert teacher in experiments.build_plan('wr_main', 'mini').configs
+    teacher_init = plan.configs[teacher]['init']
+    # PF: WR-F2's depth-3 runs; PKD-like: WR-F2's truncation with PD
+    init = experiments.build_plan('wr_init', 'mini', depths=[3], init_modes=['pretrain', 'truncate'],
+                                  procedures=['PF', 'PD'])
+    assert {runs.run_id(c) for c in students['PF'] + students['PKD']} <= set(init.configs)
+    assert all(c['init'] == teacher_init and c['init_mode'] == 'truncate' and c['procedure'] == 'PD'
+               and c['teacher'] == teacher for c in students['PKD'])
+    assert all(c['procedure'] == 'PD' and 'init_mode' not in c for c in students['PD'])
+    # DistilBERT-like: PF from the general student of `minilab run db_main --preset mini`
+    general, = plan.ids('general_distill')
+    assert general in experiments.build_plan('db_main', 'mini').configs
+    assert plan.configs[general]['teacher'] == teacher_init and plan.configs[general]['student_layers'] == 3
+    assert all(c['init'] == general and c['procedure'] == 'PF' for c in students['DistilBERT'])
+    # a hub name stands in for the general student, and rows can be left out
+    paper = experiments.build_plan('wr_concurrent', 'paper', seeds=[0], systems=['PF', 'DistilBERT'])
+    assert {c['init'] for c in paper.configs.values() if c['kind'] == 'student'} == {
+        'google/bert_uncased_L-6_H-768_A-12', 'distilbert-base-uncased'}
 
 
 # -----------------------------------------------------------------------------
@@ -135,6 +216,15 @@ def test_summarise_by_sweep_value():
     assert std.loc[100, 'PD'] == 0.0
     assert turc2019.cell(mean, std, 100, 'D') == '65.0±7.1'
     assert turc2019.cell(mean, std, 200, 'D') == '75.0±-'  # one seed: no spread
+
+
+def test_require_names_the_missing_cells():
+    df = pd.DataFrame({'size': ['a', 'a', 'b'], 'procedure': ['PF', 'basic', 'PF'],
+                       'test_accuracy': [60.0, 70.0, 80.0]})
+    mean, _ = turc2019.summarise(df, by='size')
+    turc2019.require(mean, ['PF', 'basic'], 'wr_depth_width', 'mini')  # every column has a run
+    with pytest.raises(runs.MissingRunsError, match='no saved runs of PF c, basic b, basic c yet'):
+        turc2019.require(mean, ['PF', 'basic'], 'wr_depth_width', 'mini', rows=['a', 'b', 'c'])
 
 
 def test_a_stage_trained_by_two_papers_is_adopted_from_the_newest(tmp_path, monkeypatch):
