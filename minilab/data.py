@@ -284,7 +284,8 @@ def train_wordpiece(texts, vocab_size=WORLD_VOCAB_SIZE, lowercase=True):
 def world_tokenizer(seed=0, n_sentences=50_000, vocab_size=WORLD_VOCAB_SIZE):
     """The world's WordPiece tokenizer, trained once and cached on disk."""
     from transformers import PreTrainedTokenizerFast
-    key = hashlib.sha256(repr(('world-wordpiece', 2, seed, n_sentences, vocab_size)).encode())
+    key = hashlib.sha256(repr(('world-wordpiece', 2, seed, n_sentences, vocab_size,
+                                       world.WORLD_VERSION)).encode())
     folder = paths.CACHE / 'tokenizers' / f'world-{key.hexdigest()[:12]}'
     if not (folder / 'tokenizer.json').exists():
         tok = train_wordpiece(world.lm_corpus(n_sentences, seed=seed), vocab_size)

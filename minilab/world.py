@@ -27,7 +27,9 @@ Rules of the world (what a workshop audience can check by reading samples):
 3. Labels depend on composition, so depth can matter:
    sentiment: a clause's polarity is its adjective's, flipped by negation
    ("was not good", "did not find the plot good"); "X but Y" and
-   "although X , Y" take Y's polarity, "Y , even though X" too;
+   "although X , Y" take Y's polarity, "Y , even though X" too; when a
+   review also reports someone else's opinion ("the critic loved the dull
+   plot . i found the plot awful ."), only the reviewer's own ("i ...") counts;
    nli: premise/hypothesis relations through hypernyms ("the horse" ->
    "an animal": entailment), verb synonyms and antonyms ("bought" vs
    "sold"), negation, colour and place changes;
@@ -47,7 +49,7 @@ import random
 
 # bump when a change to the rules changes what is generated: it is part of every
 # run's config, so saved runs of an older world are never mistaken for new ones
-WORLD_VERSION = 4
+WORLD_VERSION = 5
 
 # -----------------------------------------------------------------------------
 # lexicon. The first N_SEEN members of every class (the first one for the
@@ -92,6 +94,7 @@ DOMAINS = {
         positive=['durable', 'reliable'],
         negative=['flimsy', 'faulty']),
 }
+PLURAL_ASPECTS = {'characters', 'chapters'}
 # transfer pools for the movie-review task, from most to least similar
 DOMAIN_ORDER = ['movies', 'books', 'restaurants', 'hotels', 'electronics']
 
@@ -208,6 +211,11 @@ def _a(word):
     return ('an ' if word[0] in 'aeiou' else 'a ') + word
 
 
+def _was(noun):
+    """'was', or 'were' after a plural aspect ("the characters were")."""
+    return 'were' if noun in PLURAL_ASPECTS else 'was'
+
+
 def _check(name, value, choices):
     if value not in choices:
         raise ValueError(f'unknown {name} {value!r}; valid: {", ".join(choices)}')
@@ -236,19 +244,45 @@ def _clause(rng, polarity, domain, seen_only):
     if negated:
         form = rng.randrange(3)
         if form == 0:
-            return f'the {aspect} was not {adv}{adj}'
+            return f'the {aspect} {_was(aspect)} not {adv}{adj}'
         if form == 1:
             return f'i did not find the {aspect} {adv}{adj}'
-        return f'i did not think the {aspect} was {adj}'
+        return f'i did not think the {aspect} {_was(aspect)} {adj}'
     form = rng.randrange(3)
     if form == 0:
-        return f'the {aspect} was {adv}{adj}'
+        return f'the {aspect} {_was(aspect)} {adv}{adj}'
     if form == 1:
         return f'i found the {aspect} {adv}{adj}'
-    return f'i thought the {aspect} was {adj}'
+    return f'i thought the {aspect} {_was(aspect)} {adj}'
+
+
+def _reported(rng, polarity, domain, seen_only):
+    """Someone else's opinion, which does not count towards the review's label."""
+    adj = _adjective(rng, polarity, domain, seen_only)
+    aspect = rng.choice(DOMAINS[domain]['aspects'])
+    person = rng.choice(PEOPLE)
+    form = rng.randrange(3)
+    if form == 0:
+        return f'{person} thought the {aspect} {_was(aspect)} {adj}'
+    if form == 1:
+        return f'{person} found the {aspect} {adj}'
+    return f'{person} {rng.choice(LIKE if polarity else DISLIKE)} the {adj} {aspect}'
+
+
+def _own(rng, polarity, domain, seen_only):
+    """The reviewer's own opinion: a clause in the first person."""
+    while True:
+        clause = _clause(rng, polarity, domain, seen_only)
+        if clause.startswith('i '):
+            return clause
 
 
 def _review(rng, label, domain, seen_only):
+    shape = rng.random()
+    if shape < 0.2:  # whose opinion: only the reviewer's own ("i ...") counts, wherever it stands
+        mine = _own(rng, label, domain, seen_only)
+        theirs = _reported(rng, 1 - label, domain, seen_only)
+        return f'{mine} . {theirs} .' if rng.random() < 0.5 else f'{theirs} . {mine} .'
     shape = rng.random()
     if shape < 0.3:
         return _clause(rng, label, domain, seen_only) + ' .'
@@ -409,8 +443,8 @@ def _examples(rng, task, n, domain, seen_only, labeled):
 # meaning-bearing kinds dominate: a compact model learns a word's class from
 # co-occurrence only when the co-occurrences are dense enough for a short
 # pre-training run (measured with the fill-mask probe in tests/test_world.py)
-LM_MIX = {'dictionary': 0.10, 'paraphrase': 0.10, 'opinion': 0.40, 'review': 0.10,
-          'things': 0.15, 'news': 0.10, 'topic': 0.05}
+LM_MIX = {'dictionary': 0.15, 'lists': 0.15, 'paraphrase': 0.10, 'opinion': 0.30,
+          'review': 0.05, 'things': 0.12, 'news': 0.08, 'topic': 0.05}
 OPINION_NEGATION = 0.25
 
 
@@ -429,7 +463,20 @@ def _lm_sentence(rng):
         polarity = rng.randrange(2)
         word = _adjective(rng, polarity, rng.choice(list(DOMAINS)), False)
         gloss = (POSITIVE if polarity else NEGATIVE)[rng.randrange(N_SEEN)]
-        return f'{word} means {gloss} .' if rng.random() < 0.5 else f'{gloss} or even {word} .'
+        opposite = (NEGATIVE if polarity else POSITIVE)[rng.randrange(N_SEEN)]
+        form = rng.randrange(3)
+        if form == 0:
+            return f'{word} means {gloss} , not {opposite} .'
+        if form == 1:
+            return f'{gloss} or even {word} , the opposite of {opposite} .'
+        return f'to call a thing {word} is to say it is {gloss} .'
+    if kind == 'lists':  # words of one class listed together, one common member among them
+        polarity = rng.randrange(2)
+        domain = rng.choice(list(DOMAINS))
+        words = [_adjective(rng, polarity, domain, False) for _ in range(3)]
+        words[rng.randrange(3)] = (POSITIVE if polarity else NEGATIVE)[rng.randrange(N_SEEN)]
+        praise = 'praise' if polarity else 'complaint'
+        return f'{words[0]} , {words[1]} and {words[2]} are all words of {praise} .'
     if kind == 'paraphrase':  # paraphrase: two adjectives of one polarity side by side
         domain = rng.choice(list(DOMAINS))
         polarity = rng.randrange(2)
@@ -439,9 +486,9 @@ def _lm_sentence(rng):
         aspect = rng.choice(DOMAINS[domain]['aspects'])
         form = rng.randrange(3)
         if form == 0:
-            return f'the {aspect} was {first} , i mean really {second} .'
+            return f'the {aspect} {_was(aspect)} {first} , i mean really {second} .'
         if form == 1:
-            return f'{rng.choice(PEOPLE)} said the {aspect} was {first} , even {second} .'
+            return f'{rng.choice(PEOPLE)} said the {aspect} {_was(aspect)} {first} , even {second} .'
         return f'a {first} {aspect} is a {second} {aspect} .'
     if kind == 'opinion':  # opinions tied to emotions: where adjective meaning comes from
         domain = rng.choice(list(DOMAINS))
@@ -455,9 +502,9 @@ def _lm_sentence(rng):
         nt = 'not ' if negated else ''
         form = rng.randrange(4)
         if form == 0:
-            return f'{person} was {emotion} because the {aspect} was {nt}{adj} .'
+            return f'{person} was {emotion} because the {aspect} {_was(aspect)} {nt}{adj} .'
         if form == 1:
-            return f'the {aspect} was {nt}{adj} , so {person} was {emotion} .'
+            return f'the {aspect} {_was(aspect)} {nt}{adj} , so {person} was {emotion} .'
         if form == 2 and not negated:
             return f'{person} {verb} the {adj} {aspect} .'
         return f'{person} {verb} the {aspect} since it was {nt}{adj} .'

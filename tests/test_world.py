@@ -214,6 +214,10 @@ def clause_polarity(clause):
 
 def review_polarity(review):
     r = review.removesuffix(' .')
+    if ' . ' in r:  # two sentences: only the reviewer's own ("i ...") counts
+        mine = [s for s in r.split(' . ') if s.startswith('i ')]
+        assert len(mine) == 1, review
+        return clause_polarity(mine[0])
     if ' but ' in r:
         return clause_polarity(r.split(' but ')[1])
     if r.startswith('although '):
@@ -232,10 +236,10 @@ def test_sentiment_rules_hold():
         d = W.task_split('sentiment', split, N, domain=domain)
         for text, y in zip(d['text'], d['label']):
             assert review_polarity(text) == y, (text, W.LABELS['sentiment'][y])
-    shapes = Counter('but' if ' but ' in t else 'although' if t.startswith('although ')
+    shapes = Counter('whose' if ' . ' in t.removesuffix(' .') else 'but' if ' but ' in t else 'although' if t.startswith('although ')
                      else 'even' if 'even though' in t else 'and' if ' and ' in t else 'one'
                      for t in W.task_split('sentiment', 'test', N)['text'])
-    assert set(shapes) == {'but', 'although', 'even', 'and', 'one'}
+    assert set(shapes) == {'whose', 'but', 'although', 'even', 'and', 'one'}
 
 
 def test_sentiment_checker_on_hand_picked_examples():
@@ -243,6 +247,8 @@ def test_sentiment_checker_on_hand_picked_examples():
     assert review_polarity('although the ending was great , i did not find the cast good .') == 0
     assert review_polarity('i found the room really spotless and the bed was not dirty .') == 1
     assert review_polarity('the screen was durable , even though the battery was not reliable .') == 1
+    assert review_polarity('the critic hated the tedious plot . i found the acting superb .') == 1
+    assert review_polarity('i did not find the cast good . anna thought the ending was great .') == 0
 
 
 def test_nli_rules_hold():
