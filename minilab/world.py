@@ -442,7 +442,11 @@ def _examples(rng, task, n, domain, seen_only, labeled):
 # what the LM corpus is made of (shares of sentences, in this order). The
 # meaning-bearing kinds dominate: a compact model learns a word's class from
 # co-occurrence only when the co-occurrences are dense enough for a short
-# pre-training run (measured with the fill-mask probe in tests/test_world.py)
+# pre-training run. Measured with minilab.probes.adjective_probe, L2_H128,
+# 2800 steps: world 4's mix (no class lists, one-sided glosses) left 20 of the
+# 28 unseen adjectives nearer their class (chance: 14) and the fine-tuned model
+# at 61% on test reviews with an unseen adjective; this mix reaches 28/28 by
+# step 1400 and 99% on those reviews
 LM_MIX = {'dictionary': 0.15, 'lists': 0.15, 'paraphrase': 0.10, 'opinion': 0.30,
           'review': 0.05, 'things': 0.12, 'news': 0.08, 'topic': 0.05}
 OPINION_NEGATION = 0.25
