@@ -253,9 +253,10 @@ DB_MINI = dict(
     # (same run id) as the teacher of turc2019's wr_main
     teacher_init='pretrain',     # 'pretrain' or a name/path of an MLM model (bert-base-uncased)
     teacher_size='base',         # mini-scale BERT-base analog, L6_H192
-    teacher_pretrain_epochs=6,   # as turc2019.WR_MAIN_MINI
+    teacher_pretrain_epochs=3,   # as turc2019.WR_MAIN_MINI
     teacher_pretrain_lr=1e-3,
     pretrain_batch_size=64,   # as turc2019's teacher: the same pretrain stage (run id)
+    pretrain_mlm_probability=0.4,  # as turc2019.WR_MAIN_MINI
     corpus='world',              # LM corpus: 'world', a hub name or a local .txt/.csv
     corpus_size=60_000,          # sentences the teacher is pre-trained on
     mlm_smoothing=0.7,           # mask positions ~ count^-0.7 (0: uniform)
