@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from minilab import data, distill, models, paths, runs
+from minilab.probes import adjective_probe
 from minilab.teacher import cached_outputs, fingerprint
 from minilab.train import evaluate, fit
 
@@ -172,7 +173,10 @@ def run_pretrain(plan, rid, config, progress=False):
                  **_fit_args(dict(config, _rid=rid), progress, f'pretrain {config["size"]}'))
     _save_model(model, tokenizer, rid)
     last = result['history'][-1] if result['history'] else {}
-    runs.save_run(plan.paper, config, {'train_mlm_loss': last.get('train_mlm')},
+    # did pre-training teach what labeled data hides? (minilab.probes; None off the world)
+    probe = adjective_probe(model, tokenizer)
+    runs.save_run(plan.paper, config, {'train_mlm_loss': last.get('train_mlm'),
+                                       'adjective_probe': probe and probe['accuracy']},
                   history=result['history'], timings=_timings(result))
     shutil.rmtree(_loop_dir(rid), ignore_errors=True)  # the run is saved: drop its resume state
     return rid
