@@ -564,6 +564,7 @@ def run_grid_latency(plan, rid, config, progress=False):
     (no padding: every model sees the same tokens). For each batch size b the
     result is the median over `repeats` passes of seconds per example, each pass
     `examples_per_pass` examples. threads=0 keeps torch's default."""
+    wall_start = time.perf_counter()
     vocab_size = config['vocab_size']
     n, T = config['examples_per_pass'], config['max_length']
     generator = torch.Generator().manual_seed(config['seed'])
@@ -596,7 +597,8 @@ def run_grid_latency(plan, rid, config, progress=False):
     finally:
         torch.set_num_threads(saved_threads)
     runs.save_run(plan.paper, config, {'grid': rows, 'vocab_size': vocab_size},
-                  timings={'threads': config['threads'] or torch.get_num_threads()})
+                  timings={'threads': config['threads'] or torch.get_num_threads(),
+                           'seconds': time.perf_counter() - wall_start})
     return rid
 
 

@@ -398,6 +398,7 @@ def _synthetic(n, length, vocab_size, seed=0):
 
 
 def run_speed(plan, rid, config, progress=False):
+    wall_start = time.perf_counter()
     torch.manual_seed(0)
     task = stages._task(config)
     tokenizer = data.load_tokenizer(config['tokenizer'])
@@ -431,7 +432,8 @@ def run_speed(plan, rid, config, progress=False):
                                 config['paper_n_inputs']).items():
                 m[f'{name}_{k}'] = v
         del big
-    runs.save_run(plan.paper, config, m)
+    runs.save_run(plan.paper, config, m, timings={'threads': m['threads'],
+                                                  'seconds': time.perf_counter() - wall_start})
     return rid
 
 
