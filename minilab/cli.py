@@ -60,7 +60,7 @@ def main(argv=None):
 
 
 def _dispatch(args):
-    from minilab import experiments
+    from minilab import experiments, runs
     if args.command == 'list':
         from minilab import notebooks
         print('experiments (minilab run NAME --preset P):')
@@ -80,9 +80,17 @@ def _dispatch(args):
             overrides[key] = _value(value)
         plan = experiments.build_plan(args.experiment, args.preset, **overrides)
         if args.dry_run:
-            todo = set(plan.todo())
+            todo, total = set(plan.todo()), 0.0
             for rid in plan.configs:
-                print(rid, plan.describe(rid) if rid not in todo else 'to do')
+                if rid in todo:
+                    print(rid, 'to do')
+                    continue
+                seconds = runs.record_seconds(runs.load_record(plan.paper, rid))
+                total += seconds or 0.0
+                print(rid, plan.describe(rid), f'({seconds:.0f} s)' if seconds is not None else '')
+            done = len(plan.configs) - len(todo)
+            print(f'{done} of {len(plan.configs)} runs done ({total / 60:.1f} min of recorded '
+                  f'run time); {len(todo)} to do')
             return 0
         import datasets
         datasets.disable_progress_bars()

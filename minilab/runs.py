@@ -92,6 +92,18 @@ def load_run(folder):
     return record
 
 
+def record_seconds(record):
+    """Wall-clock cost of a finished run from its record: the whole run where the
+    runner timed it ('wall_seconds', 'seconds'), else training plus the one-time
+    teacher pass; None for records that carry no timing."""
+    t = record.get('timings') or {}
+    for key in ('wall_seconds', 'seconds'):
+        if key in t:
+            return float(t[key])
+    parts = [t[k] for k in ('train_seconds', 'teacher_seconds') if k in t]
+    return float(sum(parts)) if parts else None
+
+
 def load_record(paper, rid, root=None):
     return load_run(run_dir(paper, rid, root))
 

@@ -93,12 +93,15 @@ def test_dry_run_lists_ids_and_trains_nothing(capsys, tmp_path, monkeypatch):
     rc, out, err = run_main(capsys, 'run', 'wr_main', '--preset', 'tiny', '--dry-run')
     assert rc == 0
     plan = experiments.build_plan('wr_main', 'tiny')
-    assert out.split() == [w for rid in plan.configs for w in (rid, 'to', 'do')]
+    lines = out.splitlines()
+    assert ' '.join(lines[:-1]).split() == [w for rid in plan.configs for w in (rid, 'to', 'do')]
+    assert lines[-1] == f'0 of {len(plan.configs)} runs done (0.0 min of recorded run time); ' \
+                        f'{len(plan.configs)} to do'
     assert not (tmp_path / 'runs').exists()
     rc, out, _ = run_main(capsys, 'run', 'wr_main', '--preset', 'tiny', '--seeds', '0', '1',
                           '--sizes', 'tiny', '--set', 'transfer_size=500', '--dry-run')
     assert rc == 0
-    assert out.split()[::3] == list(experiments.build_plan(
+    assert ' '.join(out.splitlines()[:-1]).split()[::3] == list(experiments.build_plan(
         'wr_main', 'tiny', seeds=[0, 1], sizes=['tiny'], transfer_size=500).configs)
 
 
@@ -193,5 +196,7 @@ def test_subprocess_dry_run(procs):
     print(f'dry run: {seconds:.1f} s')
     assert rc == 0, err
     plan = experiments.build_plan('wr_main', 'tiny')
-    assert [line.split()[0] for line in out.splitlines()] == list(plan.configs)
-    assert all(line.endswith('to do') for line in out.splitlines())
+    *lines, summary = out.splitlines()
+    assert [line.split()[0] for line in lines] == list(plan.configs)
+    assert all(line.endswith('to do') for line in lines)
+    assert summary.endswith(f'{len(plan.configs)} to do')

@@ -56,6 +56,14 @@ def test_save_load_round_trip(tmp_path):
     assert rec['environment']['versions']['torch']
 
 
+def test_record_seconds_prefers_the_whole_run_then_train_plus_teacher_pass():
+    assert runs.record_seconds({'timings': {'wall_seconds': 9.0, 'train_seconds': 5.0}}) == 9.0
+    assert runs.record_seconds({'timings': {'seconds': 4.0}}) == 4.0
+    assert runs.record_seconds({'timings': {'train_seconds': 5.0, 'teacher_seconds': 2.5}}) == 7.5
+    assert runs.record_seconds({'timings': {'threads': 1}}) is None
+    assert runs.record_seconds({}) is None
+
+
 def test_numpy_values_are_saved_as_numbers(tmp_path):
     import numpy as np
     rec = runs.load_run(save(tmp_path, metrics={'acc': np.float32(0.5), 'n': np.float64(2.0)}))
