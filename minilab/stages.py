@@ -60,6 +60,9 @@ class Plan:
         done = len(self.configs) - len(todo)
         log(f'{self.paper}: {len(self.configs)} runs, {done} done, {len(todo)} to do')
         for i, rid in enumerate(todo, 1):
+            if runs.is_done(self.paper, rid):  # finished meanwhile by another process
+                log(f'[{i}/{len(todo)}] {rid} done by another process')
+                continue
             start = time.perf_counter()
             self.run(rid, progress=progress)
             log(f'[{i}/{len(todo)}] {rid} {self.describe(rid)} '
