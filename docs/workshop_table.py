@@ -26,4 +26,5 @@ rows = [
 for name, settings in rows:
     r = playground.run(settings, log=lambda message: None)
     print(json.dumps({'row': name, 'test_accuracy': r['test_accuracy'], 'teacher': r['teacher'],
-                'teacher_test_accuracy': r['teacher_test_accuracy'], 'seconds': round(r['seconds'], 1)}), flush=True)
+                      'teacher_test_accuracy': r['teacher_test_accuracy'],
+                      'seconds': round(r['seconds'], 1)}), flush=True)
