@@ -28,7 +28,7 @@ from minilab.runs import MissingRunsError
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
-TASK: str = "world/sentiment"  # labeled task (world/<task>, a hub name or a local path)
+TASKS: list = ["world/sentiment", "world/nli"]  # labeled tasks, one panel each (world/<task>, a hub name or a local path)
 SIZES: list = ["tiny", "mini", "small"]  # student sizes (names or L<l>_H<h>)
 SEEDS: list = [0, 1, 2]  # seeds to aggregate (mean and standard deviation)
 RERUN: bool = False  # True: train the runs that are missing first (resumable)
@@ -42,97 +42,111 @@ RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
 OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
 PAPER = 'turc2019'
 ORDER = ['basic', 'D', 'PF', 'PD']
-overrides = dict(task=TASK, sizes=SIZES, seeds=SEEDS)
 plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
 #
 # The plan lists every run this figure needs (its id is a hash of its config);
-# `RERUN=True` trains the missing ones, otherwise they are only read.
+# `RERUN=True` trains the missing ones, otherwise they are only read. One plan
+# per task: the MLM pre-trainings are shared, the teacher and students are not.
 
 # %%
-plan = experiments.build_plan('wr_main', PRESET, **overrides)
-if RERUN and not SMOKE:
-    plan.execute()
-students = experiments.results('wr_main', PRESET, root=RUNS_ROOT, **overrides)
-teachers = experiments.results('wr_main', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
-missing = len(plan.ids('student')) - len(students)
-print(f'{len(students)} student runs and {len(teachers)} teacher run loaded; {missing} missing')
-if not (len(students) and len(teachers)):
-    raise MissingRunsError('no saved runs: run `minilab run wr_main` or set RERUN=True')
-teacher_acc = teachers['test_accuracy'].iloc[0]
-students[['procedure', 'size', 'seed', 'params', 'dev_accuracy', 'test_accuracy']].head()
+students, teachers = {}, {}
+for task in TASKS:
+    overrides = dict(task=task, sizes=SIZES, seeds=SEEDS)
+    plan = experiments.build_plan('wr_main', PRESET, **overrides)
+    if RERUN and not SMOKE:
+        plan.execute()
+    students[task] = experiments.results('wr_main', PRESET, root=RUNS_ROOT, **overrides)
+    teachers[task] = experiments.results('wr_main', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
+    missing = len(plan.ids('student')) - len(students[task])
+    print(f'{task}: {len(students[task])} student runs and {len(teachers[task])} teacher run '
+          f'loaded; {missing} missing')
+    if not (len(students[task]) and len(teachers[task])):
+        raise MissingRunsError(f'no saved runs for {task}: run `minilab run wr_main --task {task}` '
+                               'or set RERUN=True')
+students[TASKS[0]][['procedure', 'size', 'seed', 'params', 'dev_accuracy', 'test_accuracy']].head()
 
 # %% [markdown]
 # ## 2 Compute: mean and spread over seeds
 
 # %%
-sizes = [s for s in students.sort_values('params')['size'].unique()]
-summary = (students.groupby(['size', 'procedure'])['test_accuracy']
-           .agg(['mean', 'std', 'count']).reset_index())
-params = students.groupby('size')['params'].first()
-table = summary.pivot(index='size', columns='procedure', values='mean').reindex(sizes)[ORDER]
-spread = summary.pivot(index='size', columns='procedure', values='std').reindex(sizes)[ORDER]
-table.insert(0, 'params', params.reindex(sizes))
-table['teacher'] = teacher_acc
-table.round(2)
+def summarise(runs, teacher_acc):
+    """(table of means with params and teacher columns, table of stds), rows by size."""
+    sizes = list(runs.sort_values('params')['size'].unique())
+    summary = runs.groupby(['size', 'procedure'])['test_accuracy'].agg(['mean', 'std']).reset_index()
+    table = summary.pivot(index='size', columns='procedure', values='mean').reindex(sizes)[ORDER]
+    spread = summary.pivot(index='size', columns='procedure', values='std').reindex(sizes)[ORDER]
+    table.insert(0, 'params', runs.groupby('size')['params'].first().reindex(sizes))
+    table['teacher'] = teacher_acc
+    return table, spread
+
+
+tables = {task: summarise(students[task], teachers[task]['test_accuracy'].iloc[0]) for task in TASKS}
+pd.concat({task: table.round(2) for task, (table, _) in tables.items()})
 
 # %%
 # the paper's claim, size by size: is the measured ordering PD > PF > D > basic?
 def ordering(row):
     return ' > '.join(sorted(ORDER, key=lambda p: -row[p]))
 
-lines, holds_everywhere = [], True
-for size in sizes:
-    row = table.loc[size]
-    holds = row['PD'] > row['PF'] > row['D'] > row['basic']
-    holds_everywhere &= holds
-    cells = ', '.join(f"{p} {row[p]:.1f}±{spread.loc[size, p]:.1f}" for p in ORDER)
-    lines.append(f'{size}: {ordering(row)} ({cells}) -> {"holds" if holds else "does not hold"}')
-print('paper: PD > PF > D > basic at every size')
-print('\n'.join(lines))
 
 # smallest student within 1 point of the teacher, under PD and under D
-def smallest_within(proc, margin=1.0):
-    ok = [s for s in sizes if table.loc[s, proc] >= teacher_acc - margin]
+def smallest_within(table, proc, margin=1.0):
+    ok = [s for s in table.index if table.loc[s, proc] >= table.loc[s, 'teacher'] - margin]
     return ok[0] if ok else None
 
-teacher_params = teachers['params'].iloc[0]
-for proc in ('PD', 'D'):
-    s = smallest_within(proc)
-    print(f'{proc}: smallest student within 1 point of the teacher ({teacher_acc:.1f}): '
-          + (f'{s} ({teacher_params / params[s]:.1f}x fewer parameters)' if s else 'none'))
+
+lines, holds_everywhere = [], True
+for task, (table, spread) in tables.items():
+    for size in table.index:
+        row = table.loc[size]
+        holds = row['PD'] > row['PF'] > row['D'] > row['basic']
+        holds_everywhere &= holds
+        cells = ', '.join(f"{p} {row[p]:.1f}±{spread.loc[size, p]:.1f}" for p in ORDER)
+        lines.append(f'{task} {size}: {ordering(row)} ({cells}) -> '
+                     f'{"holds" if holds else "does not hold"}')
+    teacher_params = teachers[task]['params'].iloc[0]
+    for proc in ('PD', 'D'):
+        s = smallest_within(table, proc)
+        print(f'{task}: {proc}: smallest student within 1 point of the teacher '
+              f'({table["teacher"].iloc[0]:.1f}): '
+              + (f'{s} ({teacher_params / table.loc[s, "params"]:.1f}x fewer parameters)' if s else 'none'))
+print('paper: PD > PF > D > basic at every size')
+print('\n'.join(lines))
 
 # %%
 # what these runs cost, from their records (training only; pre-training and the
 # teacher are shared stages with their own records)
-pretraining = experiments.results('wr_main', PRESET, kind='pretrain', root=RUNS_ROOT, **overrides)
-cost = students.groupby('procedure')['time_train_seconds'].agg(['count', 'sum', 'mean'])
-print(f"student runs: {cost['count'].sum()} runs, {cost['sum'].sum():.0f} s of training; "
-      f"MLM pre-training {pretraining['time_train_seconds'].sum():.0f} s "
-      f"({len(pretraining)} models); teacher fine-tuning {teachers['time_train_seconds'].sum():.0f} s")
-cost.round(1)
+for task in TASKS:
+    pretraining = experiments.results('wr_main', PRESET, kind='pretrain', root=RUNS_ROOT,
+                                      task=task, sizes=SIZES, seeds=SEEDS)
+    cost = students[task].groupby('procedure')['time_train_seconds'].agg(['count', 'sum', 'mean'])
+    print(f"{task}: student runs: {cost['count'].sum()} runs, {cost['sum'].sum():.0f} s of training; "
+          f"MLM pre-training {pretraining['time_train_seconds'].sum():.0f} s "
+          f"({len(pretraining)} models, shared by the tasks); teacher fine-tuning "
+          f"{teachers[task]['time_train_seconds'].sum():.0f} s")
 
 # %% [markdown]
 # ## 3 Plot and save
 
 # %%
-fig, ax = plt.subplots(figsize=(6, 4))
-x = range(len(sizes))
-for proc in ORDER:
-    ax.errorbar(x, table[proc], yerr=spread[proc].fillna(0), marker='o', capsize=3, label=proc)
-ax.axhline(teacher_acc, color='black', linestyle='--', linewidth=1, label='teacher')
-ax.set_xticks(list(x), [f'{s}\n{params[s] / 1e6:.2f}M' for s in sizes])
-ax.set_xlabel('student size (parameters)')
-ax.set_ylabel('test accuracy (%)')
-ax.set_title(f'{TASK}: basic / D / PF / PD ({PRESET}, {len(SEEDS)} seeds)')
-ax.legend(ncol=3, fontsize=8)
+fig, axes = plt.subplots(1, len(TASKS), figsize=(6 * len(TASKS), 4), squeeze=False)
+for ax, (task, (table, spread)) in zip(axes[0], tables.items()):
+    x = range(len(table))
+    for proc in ORDER:
+        ax.errorbar(x, table[proc], yerr=spread[proc].fillna(0), marker='o', capsize=3, label=proc)
+    ax.axhline(table['teacher'].iloc[0], color='black', linestyle='--', linewidth=1, label='teacher')
+    ax.set_xticks(list(x), [f'{s}\n{table.loc[s, "params"] / 1e6:.2f}M' for s in table.index])
+    ax.set_xlabel('student size (parameters)')
+    ax.set_ylabel('test accuracy (%)')
+    ax.set_title(f'{task}: basic / D / PF / PD ({PRESET}, {len(SEEDS)} seeds)')
+    ax.legend(ncol=3, fontsize=8)
 fig_id = f'wr_f4_main_result_{PRESET}'
 saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
-out_table = table.copy()
-for proc in ORDER:
-    out_table[f'{proc}_std'] = spread[proc]
+out_table = pd.concat({task: table.assign(**{f'{p}_std': spread[p] for p in ORDER})
+                       for task, (table, spread) in tables.items()}, names=['task', 'size'])
 saved += plots.save_table(out_table.reset_index(), fig_id, PAPER, root=OUT / 'tables')
 print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
 
@@ -153,10 +167,10 @@ findings = OUT / 'findings.csv'
 report.record_finding('WR-F4', PAPER, 'PD > PF > D > basic at every student size',
                       '; '.join(lines), holds_everywhere, 'wr_f4_main_result', PRESET,
                       path=findings)
+run_ids = [rid for task in TASKS for rid in list(students[task]['run_id']) + list(teachers[task]['run_id'])]
 report.record_outputs(fig_id, 'wr_f4_main_result',
-                      dict(PRESET=PRESET, TASK=TASK, SIZES=SIZES, SEEDS=SEEDS),
-                      list(students['run_id']) + list(teachers['run_id']), saved,
-                      path=OUT / 'manifest.json')
+                      dict(PRESET=PRESET, TASKS=TASKS, SIZES=SIZES, SEEDS=SEEDS),
+                      run_ids, saved, path=OUT / 'manifest.json')
 print('finding WR-F4 holds' if holds_everywhere else 'finding WR-F4 does NOT hold at every size')
 
 # %% [markdown]
