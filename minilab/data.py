@@ -262,11 +262,15 @@ MODEL_INPUT_NAMES = ['input_ids', 'token_type_ids', 'attention_mask']
 
 def train_wordpiece(texts, vocab_size=WORLD_VOCAB_SIZE, lowercase=True):
     """A BERT-style WordPiece tokenizer trained offline with `tokenizers`."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import (Tokenizer, decoders, models, normalizers, pre_tokenizers,
+                            processors, trainers)
     from transformers import PreTrainedTokenizerFast
     tok = Tokenizer(models.WordPiece(unk_token='[UNK]'))
     tok.normalizer = normalizers.BertNormalizer(lowercase=lowercase)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    # decode() joins '##' pieces ('sco ##oter' -> 'scooter'); no cleanup, so the
+    # world's ' .' spacing survives a round trip
+    tok.decoder = decoders.WordPiece(cleanup=False)
     trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS)
     tok.train_from_iterator(texts, trainer)
     cls, sep = tok.token_to_id('[CLS]'), tok.token_to_id('[SEP]')
@@ -281,10 +285,24 @@ def train_wordpiece(texts, vocab_size=WORLD_VOCAB_SIZE, lowercase=True):
                                    model_input_names=MODEL_INPUT_NAMES)
 
 
+# The tokenizer every saved world-5 run used, shipped with the kit: `tokenizers`'
+# WordPiece trainer breaks ties between equally frequent merges in an order that
+# changes from run to run (measured: three trainings on the same 50,000 sentences
+# gave three vocabularies), so a tokenizer trained on another machine would not
+# match the saved runs and the cached checkpoints.
+SHIPPED_WORLD_TOKENIZER = Path(__file__).parent / 'assets' / 'world-tokenizer-v5'
+SHIPPED_WORLD_TOKENIZER_ARGS = dict(seed=0, n_sentences=50_000, vocab_size=1000, world_version=5)
+
+
 def world_tokenizer(seed=0, n_sentences=50_000, vocab_size=WORLD_VOCAB_SIZE):
-    """The world's WordPiece tokenizer, trained once and cached on disk."""
+    """The world's WordPiece tokenizer: the shipped one for the default arguments
+    of the current world, else trained once (not bit-reproducibly) and cached."""
     from transformers import PreTrainedTokenizerFast
-    key = hashlib.sha256(repr(('world-wordpiece', 2, seed, n_sentences, vocab_size,
+    if dict(seed=seed, n_sentences=n_sentences, vocab_size=vocab_size,
+            world_version=world.WORLD_VERSION) == SHIPPED_WORLD_TOKENIZER_ARGS:
+        return PreTrainedTokenizerFast.from_pretrained(SHIPPED_WORLD_TOKENIZER,
+                                                       model_input_names=MODEL_INPUT_NAMES)
+    key = hashlib.sha256(repr(('world-wordpiece', 3, seed, n_sentences, vocab_size,
                                        world.WORLD_VERSION)).encode())
     folder = paths.CACHE / 'tokenizers' / f'world-{key.hexdigest()[:12]}'
     if not (folder / 'tokenizer.json').exists():

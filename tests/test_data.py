@@ -212,6 +212,14 @@ def test_train_wordpiece_round_trip_and_pairs():
     assert pair['input_ids'].count(tok.sep_token_id) == 2
 
 
+def test_train_wordpiece_decode_joins_word_pieces():
+    tok = data.train_wordpiece(SENTENCES, vocab_size=120)
+    ids = tok('the scooter was superb .', add_special_tokens=False)['input_ids']
+    pieces = tok.convert_ids_to_tokens(ids)
+    assert any(p.startswith('##') for p in pieces), pieces  # an unseen word is split
+    assert tok.decode(ids) == 'the scooter was superb .'
+
+
 def test_train_wordpiece_lowercases():
     tok = data.train_wordpiece(SENTENCES, vocab_size=120)
     assert tok('The PLOT')['input_ids'] == tok('the plot')['input_ids']
@@ -228,6 +236,18 @@ def test_world_tokenizer_is_cached(world_tok):
         assert w in world_tok.get_vocab(), w
     pair = again('the horse ate .', 'an animal ate .')
     assert 1 in pair['token_type_ids']
+
+
+def test_world_tokenizer_is_the_shipped_one_and_others_are_trained(tmp_path, monkeypatch):
+    import json
+    shipped = json.loads((data.SHIPPED_WORLD_TOKENIZER / 'tokenizer.json').read_text())
+    assert data.load_tokenizer('world').get_vocab() == shipped['model']['vocab']
+    assert data.SHIPPED_WORLD_TOKENIZER_ARGS['world_version'] == data.world.WORLD_VERSION
+    monkeypatch.setattr(data.paths, 'CACHE', tmp_path)
+    small = data.world_tokenizer(n_sentences=500, vocab_size=200)  # not the shipped arguments
+    assert len(small) <= 200 and list(tmp_path.glob('tokenizers/world-*/tokenizer.json'))
+    assert small.decode(small('the scooter was superb .', add_special_tokens=False)['input_ids']) \
+        == 'the scooter was superb .'
 
 
 def test_load_tokenizer_unknown_name():
