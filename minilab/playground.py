@@ -69,8 +69,9 @@ PLAYGROUND_VERSION = 1                 # bump when a cached teacher's recipe cha
 # quick teacher on world 5 (adjective probe; test accuracy after fine-tuning):
 # 1 epoch at lr 1e-3 62.8; 3 epochs 15/28, 71.0; 4 epochs at lr 2e-3 (1252 steps,
 # ~2 min on 2 cores) 27/28, 87.5.
-QUICK = dict(pretrain_epochs=4, pretrain_lr=2e-3, pretrain_batch_size=128, pretrain_mlm_probability=0.4,
-             mlm_smoothing=0.7, teacher_epochs=10, teacher_lr=1e-3, teacher_batch_size=64)
+QUICK = dict(pretrain_epochs=4, pretrain_lr=2e-3, pretrain_batch_size=128,
+             pretrain_mlm_probability=0.4, mlm_smoothing=0.7,
+             teacher_epochs=10, teacher_lr=1e-3, teacher_batch_size=64)
 
 
 class SettingsError(ValueError):
@@ -280,8 +281,8 @@ def _quiet():
 
 
 def quick_pretrain(size, sentences, log=_log_default):
-    """A BERT of `size`, MLM pre-trained for QUICK["pretrain_epochs"] epochs on `sentences` world
-    sentences (frequency-smoothed masking, as WR-F4); cached. Returns its folder."""
+    """A BERT of `size`, MLM pre-trained on `sentences` world sentences with the
+    QUICK recipe (frequency-smoothed masking, as WR-F4); cached. Returns its folder."""
     from minilab import distill
     from minilab.masking import token_weights_from_counts
     from minilab.train import fit
@@ -301,7 +302,8 @@ def quick_pretrain(size, sentences, log=_log_default):
         model = models.new_mlm_model(models.bert_config(L, H, len(tok),
                                                         max_position_embeddings=MAX_LENGTH))
         start = time.perf_counter()
-        result = fit(model, distill.mlm(tok, QUICK['pretrain_mlm_probability'], weights, seed=0), {'mlm': 1.0}, corpus, tok,
+        objective = distill.mlm(tok, QUICK['pretrain_mlm_probability'], weights, seed=0)
+        result = fit(model, objective, {'mlm': 1.0}, corpus, tok,
                      epochs=QUICK['pretrain_epochs'], lr=QUICK['pretrain_lr'],
                      batch_size=QUICK['pretrain_batch_size'], progress=False, seed=0)
         seconds = time.perf_counter() - start

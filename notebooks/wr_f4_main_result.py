@@ -23,12 +23,11 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, paths, plots, report
-from minilab.runs import MissingRunsError
+from minilab import experiments, paths, plots, report, turc2019
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
-TASKS: list = ["world/sentiment", "world/nli"]  # labeled tasks, one panel each (world/<task>, a hub name or a local path)
+TASKS: list = ["world/sentiment", "world/nli"]  # labeled tasks, one panel each (world/<task>, hub name, path)
 SIZES: list = ["tiny", "mini", "small"]  # student sizes (names or L<l>_H<h>)
 SEEDS: list = [0, 1, 2]  # seeds to aggregate (mean and standard deviation)
 RERUN: bool = False  # True: train the runs that are missing first (resumable)
@@ -54,36 +53,26 @@ plots.use_style()
 # %%
 students, teachers = {}, {}
 for task in TASKS:
-    overrides = dict(task=task, sizes=SIZES, seeds=SEEDS)
-    plan = experiments.build_plan('wr_main', PRESET, **overrides)
-    if RERUN and not SMOKE:
-        plan.execute()
-    students[task] = experiments.results('wr_main', PRESET, root=RUNS_ROOT, **overrides)
-    teachers[task] = experiments.results('wr_main', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
-    missing = len(plan.ids('student')) - len(students[task])
-    print(f'{task}: {len(students[task])} student runs and {len(teachers[task])} teacher run '
-          f'loaded; {missing} missing')
-    if not (len(students[task]) and len(teachers[task])):
-        raise MissingRunsError(f'no saved runs for {task}: run `minilab run wr_main --task {task}` '
-                               'or set RERUN=True')
+    print(f'{task}:', end=' ')
+    _, students[task], teachers[task] = turc2019.load_runs(
+        'wr_main', PRESET, RUNS_ROOT, RERUN and not SMOKE, task=task, sizes=SIZES, seeds=SEEDS)
 students[TASKS[0]][['procedure', 'size', 'seed', 'params', 'dev_accuracy', 'test_accuracy']].head()
 
 # %% [markdown]
 # ## 2 Compute: mean and spread over seeds
 
 # %%
-def summarise(runs, teacher_acc):
-    """(table of means with params and teacher columns, table of stds), rows by size."""
+def size_table(runs, teacher_acc):
+    """(means with params and teacher columns, stds): one row per size, smallest first."""
     sizes = list(runs.sort_values('params')['size'].unique())
-    summary = runs.groupby(['size', 'procedure'])['test_accuracy'].agg(['mean', 'std']).reset_index()
-    table = summary.pivot(index='size', columns='procedure', values='mean').reindex(sizes)[ORDER]
-    spread = summary.pivot(index='size', columns='procedure', values='std').reindex(sizes)[ORDER]
+    mean, std = turc2019.summarise(runs, by='size')
+    table, spread = mean.reindex(sizes)[ORDER], std.reindex(sizes)[ORDER]
     table.insert(0, 'params', runs.groupby('size')['params'].first().reindex(sizes))
     table['teacher'] = teacher_acc
     return table, spread
 
 
-tables = {task: summarise(students[task], teachers[task]['test_accuracy'].iloc[0]) for task in TASKS}
+tables = {task: size_table(students[task], teachers[task]['test_accuracy'].iloc[0]) for task in TASKS}
 pd.concat({task: table.round(2) for task, (table, _) in tables.items()})
 
 # %%
