@@ -3,6 +3,7 @@
     minilab list                                    # experiments and notebooks
     minilab run wr_main --preset mini --seeds 0 1 2 # train what is missing (resumable)
     minilab run wr_main --preset tiny --set transfer_size=500
+    minilab run turc2019 --preset mini --jobs 2     # every experiment of a paper, 2 lanes
     minilab reproduce                               # every notebook, from saved runs
     minilab reproduce wr_f4_main_result --smoke
 
@@ -34,7 +35,7 @@ def main(argv=None):
     sub = parser.add_subparsers(dest='command', required=True)
     sub.add_parser('list', help='experiments, presets and notebooks')
     run = sub.add_parser('run', help='train the missing runs of an experiment (resumable)')
-    run.add_argument('experiment')
+    run.add_argument('experiment', help="an experiment, a paper's name (all its experiments) or 'all'")
     run.add_argument('--preset', default='mini', help='tiny, mini or paper')
     run.add_argument('--seeds', type=int, nargs='+')
     run.add_argument('--sizes', nargs='+')
@@ -43,13 +44,17 @@ def main(argv=None):
                      help='override any preset parameter')
     run.add_argument('--progress', action='store_true', help='show a progress bar per run')
     run.add_argument('--dry-run', action='store_true', help='list the runs, train nothing')
+    run.add_argument('--jobs', type=int, default=1,
+                     help='processes training at once, each with cores/jobs threads (small models '
+                          'train faster as 2 one-thread lanes than as one 2-thread process)')
+    run.add_argument('--lane', type=int, help=argparse.SUPPRESS)  # set for the processes --jobs starts
     rep = sub.add_parser('reproduce', help='execute notebooks from the saved runs')
     rep.add_argument('notebooks', nargs='*')
     rep.add_argument('--smoke', action='store_true', help='tiny fixture runs (tests)')
     rep.add_argument('-p', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'))
     args = parser.parse_args(argv)
     try:
-        return _dispatch(args)
+        return _dispatch(args, argv)
     except ValueError as err:  # every user-input error of the kit is a ValueError
         print(f'minilab: error: {err}', file=sys.stderr)
         return 2
@@ -59,7 +64,7 @@ def main(argv=None):
         return 130
 
 
-def _dispatch(args):
+def _dispatch(args, argv=None):
     from minilab import experiments, runs
     if args.command == 'list':
         from minilab import notebooks
@@ -72,29 +77,24 @@ def _dispatch(args):
             print(f'  {name}')
         return 0
     if args.command == 'run':
+        if args.jobs < 1:
+            raise ValueError(f'--jobs must be a positive number of processes, got {args.jobs}')
         overrides = {'seeds': args.seeds, 'sizes': args.sizes, 'task': args.task}
         for item in args.set:
             if '=' not in item:
                 raise ValueError(f'--set wants KEY=VALUE, got {item!r}')
             key, value = item.split('=', 1)
             overrides[key] = _value(value)
-        plan = experiments.build_plan(args.experiment, args.preset, **overrides)
+        plans = _plans(args.experiment, args.preset, overrides)  # validates before any compute
         if args.dry_run:
-            todo, total = set(plan.todo()), 0.0
-            for rid in plan.configs:
-                if rid in todo:
-                    print(rid, 'to do')
-                    continue
-                seconds = runs.record_seconds(runs.load_record(plan.paper, rid))
-                total += seconds or 0.0
-                print(rid, plan.describe(rid), f'({seconds:.0f} s)' if seconds is not None else '')
-            done = len(plan.configs) - len(todo)
-            print(f'{done} of {len(plan.configs)} runs done ({total / 60:.1f} min of recorded '
-                  f'run time); {len(todo)} to do')
-            return 0
+            return _dry_run(plans)
+        if args.jobs > 1:
+            return _lanes(args.jobs, argv_without_jobs(sys.argv[1:] if argv is None else argv))
         import datasets
         datasets.disable_progress_bars()
-        plan.execute(progress=args.progress)
+        log = print if args.lane is None else (lambda msg: print(f'[lane {args.lane}] {msg}', flush=True))
+        for plan in plans:
+            plan.execute(log=log, progress=args.progress)
         return 0
     if args.command == 'reproduce':
         from minilab import notebooks
@@ -116,6 +116,78 @@ def _dispatch(args):
             print('README.md scorecard updated from results/findings.csv')
         return 0
     return 2
+
+
+
+def _plans(name, preset, overrides):
+    """The plans `minilab run NAME` trains: one experiment's, or for a paper's
+    name (or 'all') one plan per paper holding all its experiments. Run ids are
+    config hashes, so a stage two experiments share is one entry of the union."""
+    from minilab import experiments
+    from minilab.stages import Plan
+    papers = sorted({e['paper'] for e in experiments.EXPERIMENTS.values()})
+    if name not in papers and name != 'all':
+        return [experiments.build_plan(name, preset, **overrides)]
+    if any(v is not None for v in overrides.values()):
+        raise ValueError(f"overrides (--seeds, --sizes, --task, --set) apply to one experiment, "
+                         f"not to {name!r}; valid: {', '.join(experiments.EXPERIMENTS)}")
+    plans = []
+    for paper in (papers if name == 'all' else [name]):
+        union = Plan(paper)
+        for exp, e in experiments.EXPERIMENTS.items():
+            if e['paper'] == paper and preset in e['presets']:
+                for rid, config in experiments.build_plan(exp, preset).configs.items():
+                    union.configs.setdefault(rid, config)
+        plans.append(union)
+    return plans
+
+
+def _dry_run(plans):
+    from minilab import runs
+    for plan in plans:
+        todo, total = set(plan.todo()), 0.0
+        for rid in plan.configs:
+            if rid in todo:
+                print(rid, 'to do')
+                continue
+            seconds = runs.record_seconds(runs.load_record(plan.paper, rid))
+            total += seconds or 0.0
+            print(rid, plan.describe(rid), f'({seconds:.0f} s)' if seconds is not None else '')
+        done = len(plan.configs) - len(todo)
+        print(f'{done} of {len(plan.configs)} runs done ({total / 60:.1f} min of recorded '
+              f'run time); {len(todo)} to do')
+    return 0
+
+
+def argv_without_jobs(argv):
+    out, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == '--jobs':
+            skip = True
+        elif not arg.startswith('--jobs='):
+            out.append(arg)
+    return out
+
+
+def _lanes(jobs, argv):
+    """`jobs` processes of the same command, each with cores/jobs threads; the
+    run locks keep them on different stages (minilab.stages.Plan.execute)."""
+    import subprocess
+    import time
+    threads = str(max(1, (os.cpu_count() or 1) // jobs))
+    env = dict(os.environ, OMP_NUM_THREADS=threads, MKL_NUM_THREADS=threads)
+    print(f'minilab: {jobs} lanes of {threads} thread(s) each', flush=True)
+    start = time.perf_counter()
+    procs = []
+    for lane in range(jobs):
+        procs.append(subprocess.Popen([sys.executable, '-m', 'minilab', *argv, '--lane', str(lane)], env=env))
+        time.sleep(1)  # staggered: the first lane takes the first stage's lock
+    codes = [p.wait() for p in procs]
+    print(f'minilab: {jobs} lanes done in {(time.perf_counter() - start) / 60:.1f} min; '
+          f'exit codes {codes}', flush=True)
+    return max(codes)
 
 
 if __name__ == '__main__':

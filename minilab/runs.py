@@ -184,3 +184,43 @@ def environment():
             'gpu': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         }
     return _ENV
+
+
+# -----------------------------------------------------------------------------
+# run locks: several processes (`minilab run ... --jobs N`) share one store
+
+class run_lock:
+    """An exclusive lock on one run id, held while that run trains, so that
+    two processes never train the same stage (and never write one checkpoint
+    folder at once). An OS file lock (fcntl.flock): the kernel drops it when
+    its process dies, so a killed batch leaves no stale lock behind.
+
+        with run_lock(paper, rid) as got:               # waits for it
+        with run_lock(paper, rid, wait=False) as got:   # got is False if taken
+    """
+
+    def __init__(self, paper, rid, wait=True):
+        self.path = paths.CACHE / 'locks' / f'{paper}-{rid}.lock'
+        self.wait = wait
+        self.file = None
+
+    def __enter__(self):
+        try:
+            import fcntl
+        except ImportError:  # Windows: no flock; one process at a time (--jobs 1)
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.file = open(self.path, 'a')
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            self.file.close()
+            self.file = None
+            return False
+        return True
+
+    def __exit__(self, *exc):
+        if self.file is not None:
+            self.file.close()  # closing the file releases the lock
+            self.file = None
+        return False

@@ -55,19 +55,52 @@ class Plan:
         return [r for r in self.configs if not runs.is_done(self.paper, r)]
 
     def execute(self, log=_log, progress=False):
-        """Run every stage that has no record yet; returns the ids it ran."""
+        """Run every stage that has no record yet; returns the ids it ran.
+
+        Safe with other processes on the same store (`minilab run --jobs N`):
+        each stage trains under its run lock, a stage another process is
+        training is passed over and picked up later, and a stage whose
+        upstream stages are not done yet waits its turn, so that lanes do not
+        stand idle behind one pre-training."""
         todo = self.todo()
         done = len(self.configs) - len(todo)
         log(f'{self.paper}: {len(self.configs)} runs, {done} done, {len(todo)} to do')
-        for i, rid in enumerate(todo, 1):
-            if runs.is_done(self.paper, rid):  # finished meanwhile by another process
-                log(f'[{i}/{len(todo)}] {rid} done by another process')
+        pending, ran = list(todo), []
+        while pending:
+            pending = [r for r in pending if not runs.is_done(self.paper, r)]  # others' lanes
+            if not pending:
+                break
+            ready = [r for r in pending if all(runs.is_done(self.paper, u) for u in self.upstream(r))]
+            # nothing ready: every pending stage waits on one another process is
+            # training; wait for the first (the blocking lock) instead of spinning
+            started = self._try(ready or pending[:1], wait=not ready, log=log, progress=progress,
+                                count=(len(todo) - len(pending) + 1, len(todo)))
+            if started is None:  # all ready stages are taken by other processes
+                time.sleep(2)
                 continue
-            start = time.perf_counter()
-            self.run(rid, progress=progress)
-            log(f'[{i}/{len(todo)}] {rid} {self.describe(rid)} '
-                f'({time.perf_counter() - start:.1f} s)')
-        return todo
+            pending.remove(started)
+            ran.append(started)  # (or found done by another process meanwhile)
+        return ran
+
+    def _try(self, candidates, wait, log, progress, count):
+        """Train the first candidate whose lock is free; None if all are taken."""
+        for rid in candidates:
+            with runs.run_lock(self.paper, rid, wait=wait) as got:
+                if not got:
+                    continue
+                if runs.is_done(self.paper, rid):  # finished meanwhile by another process
+                    log(f'[{count[0]}/{count[1]}] {rid} done by another process')
+                    return rid
+                start = time.perf_counter()
+                self.run(rid, progress=progress)
+                log(f'[{count[0]}/{count[1]}] {rid} {self.describe(rid)} '
+                    f'({time.perf_counter() - start:.1f} s)')
+                return rid
+        return None
+
+    def upstream(self, rid):
+        """The ids of this plan's stages that `rid` builds on (its config names them)."""
+        return [v for v in self.configs[rid].values() if isinstance(v, str) and v != rid and v in self.configs]
 
     def checkpoint(self, ref):
         """A loadable path for `ref`: a run id of this plan (built if missing),
@@ -76,7 +109,9 @@ class Plan:
             return ref
         folder = checkpoint_dir(ref)
         if not (folder / 'config.json').exists():
-            self.run(ref)
+            with runs.run_lock(self.paper, ref):  # another process may be building it
+                if not (folder / 'config.json').exists():
+                    self.run(ref)
         return str(folder)
 
     def describe(self, rid):

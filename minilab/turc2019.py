@@ -210,7 +210,11 @@ def plan_wr_domain(p):
 # from its own MLM pre-training, from the bottom L layers of the pre-trained
 # teacher (truncation), or from the teacher's embeddings only
 
-WR_INIT_MINI = dict(WR_MAIN_MINI, depths=[1, 2, 3], init_modes=['pretrain', 'truncate', 'embeddings'],
+# depths 1 and 2: at depth 3 (L3_H192) all three starts were at the ceiling
+# (world 5, 3 seeds: 99.8 / 98.7 / 99.0), and WR-T2 compares that depth's
+# pre-trained and truncated (PKD-like) starts anyway; dropping it keeps the
+# paper's mini batch within its 90 minutes on 2 cores
+WR_INIT_MINI = dict(WR_MAIN_MINI, depths=[1, 2], init_modes=['pretrain', 'truncate', 'embeddings'],
                     procedures=['PF'])
 WR_INIT_PRESETS = {
     'mini': WR_INIT_MINI,
@@ -389,8 +393,12 @@ def plan_wr_compound(p):
 # (PF) of the named sizes on every labeled task, no teacher
 
 WR_README_PRESETS = {
+    # world/topic is left out of the batch (add it with --set "tasks=[...]"):
+    # fine-tuned pre-trained models are weak on it for a reason not yet found
+    # (the L6_H192 teacher 91.6 vs a BiLSTM 98.2, see mukherjee2020), so its
+    # column measured that, not size; and the batch keeps within its 90 minutes
     'mini': dict(WR_MAIN_MINI, sizes=['tiny', 'mini', 'small', 'medium'], procedures=['PF'],
-                 tasks=['world/sentiment', 'world/nli', 'world/topic']),
+                 tasks=['world/sentiment', 'world/nli']),
     'tiny': dict(WR_MAIN_PRESETS['tiny'], sizes=['tiny', 'mini'], procedures=['PF'],
                  tasks=['world/sentiment', 'world/topic']),
     'paper': dict(WR_MAIN_PRESETS['paper'], sizes=['tiny', 'mini', 'small', 'medium'], procedures=['PF'],
@@ -442,8 +450,12 @@ def _concurrent_preset(base, **changes):
 WR_CONCURRENT_PRESETS = {
     # the general student is sanh2019's 'full' one of the same preset: at mini
     # scale the same stage (same run id) as `minilab run db_main --preset mini`'s
+    # 15 epochs of fine-tuning, not WR-F4's 30: those are for the smallest
+    # students, which sit near chance for the first few hundred steps; the six
+    # 30-epoch L3_H192 runs (PF, DistilBERT-like) had their best dev score by
+    # epoch 15 within 0.6 points (world 5, measured from their histories)
     'mini': _concurrent_preset(WR_MAIN_MINI, student_size='L3_H192', systems=list(CONCURRENT_SYSTEMS),
-                               distilbert_init='sanh2019:mini'),
+                               distilbert_init='sanh2019:mini', epochs=15),
     'tiny': _concurrent_preset(WR_MAIN_PRESETS['tiny'], student_size='L1_H64',
                                systems=list(CONCURRENT_SYSTEMS), distilbert_init='sanh2019:tiny'),
     # the paper's setting: BERT-Base teacher, 6-layer students; the released

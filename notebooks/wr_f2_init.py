@@ -27,7 +27,7 @@ from minilab import paths, plots, report, turc2019
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
-DEPTHS: list = [1, 2, 3]  # student depths, at the teacher's width
+DEPTHS: list = [1, 2]  # student depths, at the teacher's width
 PROCEDURES: list = ["PF"]  # what follows the initialisation: PF and/or PD
 SEEDS: list = [0, 1, 2]  # seeds to aggregate (mean and standard deviation)
 RERUN: bool = False  # True: train the runs that are missing first (resumable)
