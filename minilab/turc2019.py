@@ -85,6 +85,8 @@ WR_MAIN_PRESETS = {
                   mixed_precision='bf16'),
 }
 
+WR_MAIN_NLI_TASKS = {'mini': 'world/nli', 'tiny': 'world/nli', 'paper': 'glue/mnli'}
+
 
 def _pretrain_config(p, size, epochs, teacher=False):
     L, H = models.parse_size(size, p['scale'])
@@ -625,6 +627,11 @@ def _entry(presets, plan, notebook, about, validate=None):
 EXPERIMENTS = {
     'wr_main': _entry(WR_MAIN_PRESETS, plan_wr_main, 'wr_f4_main_result',
                       'WR-F4: basic / D / PF / PD across student sizes'),
+    # WR-F4's second panel: the same plan on the NLI-like task, so that
+    # `minilab run turc2019` trains it too (the same run ids as
+    # `minilab run wr_main --task world/nli`)
+    'wr_main_nli': _entry({name: dict(p, task=WR_MAIN_NLI_TASKS[name]) for name, p in WR_MAIN_PRESETS.items()},
+                          plan_wr_main, 'wr_f4_main_result', 'WR-F4 on the NLI-like task'),
     'wr_grid': _entry(WR_GRID_PRESETS, plan_wr_grid, 'wr_t1_grid',
                       'WR-T1: parameters and latency of the L x H student grid'),
     'wr_init': _entry(WR_INIT_PRESETS, plan_wr_init, 'wr_f2_init',

@@ -81,6 +81,8 @@ def test_list(capsys):
     (['run', 'wr_main', '--set', "procedures=['X']"], ["'X'", 'basic', 'PD']),
     (['run', 'wr_main', '--set', 'procedures'], ['KEY=VALUE', "'procedures'"]),
     (['reproduce', 'no_such_notebook'], ["'no_such_notebook'", 'wr_f4_main_result']),
+    (['run', 'wr_main', '--jobs', '0'], ['--jobs', '0']),
+    (['run', 'turc2019', '--seeds', '0'], ["'turc2019'", 'wr_main', 'wr_concurrent']),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, argv, words):
     rc, out, err = run_main(capsys, *argv)
@@ -103,6 +105,27 @@ def test_dry_run_lists_ids_and_trains_nothing(capsys, tmp_path, monkeypatch):
     assert rc == 0
     assert ' '.join(out.splitlines()[:-1]).split()[::3] == list(experiments.build_plan(
         'wr_main', 'tiny', seeds=[0, 1], sizes=['tiny'], transfer_size=500).configs)
+
+
+def test_dry_run_of_a_paper_is_the_union_of_its_experiments(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, 'RUNS', tmp_path / 'runs')
+    rc, out, err = run_main(capsys, 'run', 'turc2019', '--preset', 'tiny', '--dry-run')
+    assert rc == 0, err
+    union = {}
+    for name, e in experiments.EXPERIMENTS.items():
+        if e['paper'] == 'turc2019':
+            union.update(experiments.build_plan(name, 'tiny').configs)
+    *lines, summary = out.splitlines()
+    assert sorted(line.split()[0] for line in lines) == sorted(union)  # shared stages listed once
+    assert summary.endswith(f'{len(union)} to do')
+    rc, out, err = run_main(capsys, 'run', 'all', '--preset', 'tiny', '--dry-run')
+    assert rc == 0 and out.count('runs done') == 3  # one plan per paper
+
+
+def test_argv_without_jobs():
+    assert cli.argv_without_jobs(['run', 'x', '--jobs', '2', '--preset', 'mini']) == \
+        ['run', 'x', '--preset', 'mini']
+    assert cli.argv_without_jobs(['run', 'x', '--jobs=3']) == ['run', 'x']
 
 
 def test_set_values_are_python_literals():

@@ -75,3 +75,25 @@ def test_tiny_plan_end_to_end_and_resume(store):
 
     df = experiments.results('wr_main', 'tiny', sizes=['tiny'], seeds=[0], **SMALL)
     assert len(df) == 4 and set(df['procedure']) == {'basic', 'D', 'PF', 'PD'}
+
+
+@pytest.mark.slow
+def test_two_lanes_train_every_stage_once(tmp_path):
+    """`minilab run --jobs 2`: two real processes share one store; the run locks
+    keep them apart, so every stage is trained by exactly one lane."""
+    import os
+    import re
+    import subprocess
+    import sys
+    env = dict(os.environ, MINILAB_RUNS=str(tmp_path / 'runs'), MINILAB_CACHE=str(tmp_path / 'cache'),
+               HF_HUB_OFFLINE='1', HF_DATASETS_OFFLINE='1', TOKENIZERS_PARALLELISM='false')
+    argv = ['run', 'wr_main', '--preset', 'tiny', '--sizes', 'tiny', '--set', 'train_size=64',
+            '--set', 'corpus_size=256', '--set', 'transfer_size=64']
+    done = subprocess.run([sys.executable, '-m', 'minilab', *argv, '--jobs', '2'], cwd=paths.ROOT,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    trained = re.findall(r'^\[lane (\d)\] \[\d+/\d+\] (\S+) (?!done by another)', done.stdout, re.M)
+    plan = experiments.build_plan('wr_main', 'tiny', sizes=['tiny'], train_size=64, corpus_size=256,
+                                  transfer_size=64)
+    assert sorted(rid for _, rid in trained) == sorted(plan.configs)  # each once, none left out
+    assert all((tmp_path / 'runs' / 'turc2019' / rid / runs.RECORD).exists() for rid in plan.configs)

@@ -64,6 +64,18 @@ def test_record_seconds_prefers_the_whole_run_then_train_plus_teacher_pass():
     assert runs.record_seconds({}) is None
 
 
+def test_run_lock_keeps_a_second_holder_out_until_released(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, 'CACHE', tmp_path)
+    with runs.run_lock('p', 'student-1') as first:
+        assert first
+        with runs.run_lock('p', 'student-1', wait=False) as second:
+            assert second is False  # flock: another open file of the same lock conflicts
+        with runs.run_lock('p', 'student-2', wait=False) as other:
+            assert other  # one lock per run id
+    with runs.run_lock('p', 'student-1', wait=False) as again:
+        assert again
+
+
 def test_numpy_values_are_saved_as_numbers(tmp_path):
     import numpy as np
     rec = runs.load_run(save(tmp_path, metrics={'acc': np.float32(0.5), 'n': np.float64(2.0)}))
