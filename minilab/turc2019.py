@@ -213,7 +213,7 @@ def plan_wr_domain(p):
 # teacher (truncation), or from the teacher's embeddings only
 
 # depths 1 and 2: at depth 3 (L3_H192) all three starts were at the ceiling
-# (world 5, 3 seeds: 99.8 / 98.7 / 99.0), and WR-T2 compares that depth's
+# (3 seeds: 99.8 / 98.7 / 99.0, saved runs of commit 701b735), and WR-T2 compares that depth's
 # pre-trained and truncated (PKD-like) starts anyway; dropping it keeps the
 # paper's mini batch within its 90 minutes on 2 cores
 WR_INIT_MINI = dict(WR_MAIN_MINI, depths=[1, 2], init_modes=['pretrain', 'truncate', 'embeddings'],
@@ -455,7 +455,7 @@ WR_CONCURRENT_PRESETS = {
     # 15 epochs of fine-tuning, not WR-F4's 30: those are for the smallest
     # students, which sit near chance for the first few hundred steps; the six
     # 30-epoch L3_H192 runs (PF, DistilBERT-like) had their best dev score by
-    # epoch 15 within 0.6 points (world 5, measured from their histories)
+    # epoch 15 within 0.6 points (their histories; saved runs of commit 701b735)
     'mini': _concurrent_preset(WR_MAIN_MINI, student_size='L3_H192', systems=list(CONCURRENT_SYSTEMS),
                                distilbert_init='sanh2019:mini', epochs=15),
     'tiny': _concurrent_preset(WR_MAIN_PRESETS['tiny'], student_size='L1_H64',

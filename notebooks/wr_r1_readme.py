@@ -8,7 +8,11 @@
 #
 # Here: the kit's four named mini sizes, MLM pre-trained on the world's corpus
 # and fine-tuned (PF, no teacher) on each of the world's labeled tasks, with a
-# macro score over tasks, beside the published scores.
+# macro score over tasks, beside the published scores. The mini batch leaves
+# out the world's topic task: fine-tuned pre-trained models are weak on it for
+# a reason not yet found (README, "What does not work yet"), so its column
+# measured that instead of size. `TASKS` with "world/topic" and `RERUN=True`
+# trains it.
 
 # %% [markdown]
 # ## 0 Setup

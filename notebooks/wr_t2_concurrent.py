@@ -18,7 +18,8 @@
 # "patient" loss on intermediate layers (Sun et al. 2019), only the teacher's
 # output distribution; and the DistilBERT-like student is the very general
 # student of `minilab run db_main --preset mini` (same stage, same run id),
-# distilled on the world's LM corpus. The PF runs are WR-F2's depth-3 runs.
+# distilled on the world's LM corpus. Fine-tuning (PF, DistilBERT-like) takes 15
+# epochs here, not WR-F4's 30, which only the smallest students need.
 
 # %% [markdown]
 # ## 0 Setup
