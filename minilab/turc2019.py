@@ -456,8 +456,9 @@ def _concurrent_preset(base, **changes):
 
 
 WR_CONCURRENT_PRESETS = {
-    # the general student is sanh2019's 'full' one of the same preset: at mini
-    # scale the same stage (same run id) as `minilab run db_main --preset mini`'s
+    # the general student is sanh2019's 'full' one of the same preset (its
+    # recipe), distilled from this plan's pre-trained teacher-sized model;
+    # since that one trains in bf16 here, it is not db_main's own stage
     # 15 epochs of fine-tuning, not WR-F4's 30: those are for the smallest
     # students, which sit near chance for the first few hundred steps; the six
     # 30-epoch L3_H192 runs (PF, DistilBERT-like) had their best dev score by

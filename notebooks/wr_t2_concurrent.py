@@ -16,9 +16,9 @@
 # At mini scale the teacher is the L6_H192 model of WR-F4 and the student
 # L3_H192. Two differences from the paper's rows: the PKD-like student has no
 # "patient" loss on intermediate layers (Sun et al. 2019), only the teacher's
-# output distribution; and the DistilBERT-like student is the very general
-# student of `minilab run db_main --preset mini` (same stage, same run id),
-# distilled on the world's LM corpus. Fine-tuning (PF, DistilBERT-like) takes 15
+# output distribution; and the DistilBERT-like student is made with the
+# recipe of `minilab run db_main --preset mini`'s general student (its 'full'
+# variant), distilled on the world's LM corpus from this plan's teacher. Fine-tuning (PF, DistilBERT-like) takes 15
 # epochs here, not WR-F4's 30, which only the smallest students need.
 
 # %% [markdown]

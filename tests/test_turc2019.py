@@ -127,9 +127,13 @@ def test_concurrent_plan_rows_and_their_shared_stages():
     assert all(c['init'] == teacher_init and c['init_mode'] == 'truncate' and c['procedure'] == 'PD'
                and c['teacher'] == teacher for c in students['PKD'])
     assert all(c['procedure'] == 'PD' and 'init_mode' not in c for c in students['PD'])
-    # DistilBERT-like: PF from the general student of `minilab run db_main --preset mini`
+    # DistilBERT-like: PF from db_main's 'full' general student, distilled from
+    # this plan's pre-trained teacher-sized model (db_main's recipe, sanh2019)
     general, = plan.ids('general_distill')
-    assert general in experiments.build_plan('db_main', 'mini').configs
+    db_general = [c for c in experiments.build_plan('db_main', 'mini').configs.values()
+                  if c['kind'] == 'general_distill' and c.get('variant') == 'full']
+    assert {k: v for k, v in plan.configs[general].items() if k not in ('teacher', 'student_layers')} in \
+        [{k: v for k, v in c.items() if k not in ('teacher', 'student_layers')} for c in db_general]
     assert plan.configs[general]['teacher'] == teacher_init and plan.configs[general]['student_layers'] == 3
     assert all(c['init'] == general and c['procedure'] == 'PF' for c in students['DistilBERT'])
     # a hub name stands in for the general student, and rows can be left out
