@@ -122,11 +122,18 @@ def fit(model, objective, weights, train_data, tokenizer, dev_data=None, epochs=
     metrics, timings.
     """
     from accelerate import Accelerator
+    from accelerate.state import AcceleratorState
     from accelerate.utils import set_seed
     from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
 
     set_seed(seed)
+    # one process may train stages of different precision one after another (a
+    # bf16 plan that builds on an fp32 stage of another paper). Accelerate keeps
+    # one state per process and refuses a second precision, so start that state
+    # afresh; the process group under `accelerate launch` (PartialState) is kept
+    if AcceleratorState._shared_state and AcceleratorState().mixed_precision != mixed_precision:
+        AcceleratorState._reset_state(reset_partial_state=False)
     accelerator = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=mixed_precision)
     loader = make_loader(train_data, tokenizer, batch_size, shuffle=True, seed=seed,
                          length_grouping=length_grouping)

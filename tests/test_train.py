@@ -48,3 +48,14 @@ def test_checkpoint_and_resume(setup, tmp_path):
     # one epoch was loaded from the checkpoint, one more was trained
     assert len(resumed['history']) == 2 and resumed['history'][0] == first['history'][0]
     assert resumed['steps'] == 8
+
+
+def test_stages_of_different_precision_in_one_process(setup):
+    """A bf16 stage, then an fp32 one, then bf16 again, in one process (a
+    `minilab run` lane does this when a bf16 plan builds on an fp32 stage);
+    Accelerate alone refuses the second precision."""
+    tok, train, dev, config = setup
+    for precision in ('bf16', 'no', 'bf16'):
+        result = fit(models.init_random(config, 2), distill.supervised(), {'ce': 1.0}, train, tok,
+                     epochs=1, batch_size=32, progress=False, mixed_precision=precision)
+        assert result['mixed_precision'] == precision and result['steps'] == 2
