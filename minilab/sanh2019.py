@@ -30,9 +30,9 @@ skipped; 88 runs):
 Cost on the 2-core CPU, estimated from the timed turc2019 mini records and
 calibration runs: ~27 minutes (general distillation 5 x ~1 min, 63 Table 1/4
 fine-tunings ~14 min, 18 Table 2 fine-tunings ~7 min, latency < 1 min), plus
-~5 minutes when the teacher's pre-training is not already finished in
-turc2019's store (it is the same stage, see stages.Plan.adopt). Each record holds its
-own train_seconds.
+~7 minutes for the teacher's pre-training (turc2019's teacher follows the same
+recipe, in bf16, so it is a stage of its own). Each record holds its own
+train_seconds.
 
 Not reproduced: gradient accumulation to 2,000-4,000 sequences per update
 (the kit's batches are 128), AdamW eps 1e-6 (fit uses torch's 1e-8), and
@@ -249,13 +249,13 @@ DB_MINI = dict(
     tokenizer='world',           # 'world' (offline WordPiece) or a name/path
     max_length=48,
     scale='mini',                # which size table teacher_size refers to
-    # the teacher: the kit's MLM-pre-trained BERT-base analog, the same stage
-    # (same run id) as the teacher of turc2019's wr_main
+    # the teacher: the kit's MLM-pre-trained BERT-base analog, with the recipe
+    # of turc2019's wr_main teacher (which trains in bf16: a stage of its own)
     teacher_init='pretrain',     # 'pretrain' or a name/path of an MLM model (bert-base-uncased)
     teacher_size='base',         # mini-scale BERT-base analog, L6_H192
     teacher_pretrain_epochs=3,   # as turc2019.WR_MAIN_MINI
     teacher_pretrain_lr=1e-3,
-    pretrain_batch_size=64,   # as turc2019's teacher: the same pretrain stage (run id)
+    pretrain_batch_size=64,   # as turc2019's teacher
     pretrain_mlm_probability=0.4,  # as turc2019.WR_MAIN_MINI
     corpus='world',              # LM corpus: 'world', a hub name or a local .txt/.csv
     corpus_size=60_000,          # sentences the teacher is pre-trained on

@@ -195,10 +195,15 @@ def test_bad_input_is_one_line_naming_the_choices():
         experiments.build_plan('db_main', 'huge')
 
 
-def test_mini_plans_share_the_teacher_with_turc2019():
+def test_mini_plans_pretrain_the_teacher_with_turc2019s_recipe():
     db = experiments.build_plan('db_all', 'mini')
     wr = experiments.build_plan('wr_main', 'mini')
-    assert db.ids('pretrain') and set(db.ids('pretrain')) <= set(wr.ids('pretrain'))
+    wr_teacher = wr.configs[wr.configs[wr.ids('teacher')[0]]['init']]
+    db_teacher, = [db.configs[r] for r in db.ids('pretrain')]
+    assert wr_teacher['mixed_precision'] == 'bf16' and db_teacher['mixed_precision'] == 'no'
+    assert dict(db_teacher, mixed_precision='bf16') == wr_teacher  # only the precision differs
+    mh = experiments.build_plan('mh_main', 'mini')
+    assert set(db.ids('pretrain')) <= set(mh.ids('pretrain'))  # one stage for these two papers
     kinds = [c['kind'] for c in db.configs.values()]
     assert kinds.count('general_distill') == 5 and kinds.count('latency') == 1
     main = experiments.build_plan('db_main', 'mini')
