@@ -218,8 +218,9 @@ stages.RUNNERS.update(general_distill=run_general_distill, finetune=downstream.r
 
 class SharedPlan(Plan):
     """A plan whose lines read in the paper's terms. The teacher's MLM
-    pre-training is the same stage as in Turc et al.'s plan (same config, same
-    run id): `Plan.run` adopts that finished run instead of training it again."""
+    pre-training is the same stage as in Mukherjee & Hassan Awadallah's plan
+    (same config, same run id): `Plan.run` adopts a finished identical run of
+    another paper instead of training it again."""
 
     def describe(self, rid):
         c = self.configs[rid]
