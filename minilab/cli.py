@@ -65,7 +65,7 @@ def main(argv=None):
 
 
 def _dispatch(args, argv=None):
-    from minilab import experiments, runs
+    from minilab import experiments
     if args.command == 'list':
         from minilab import notebooks
         print('experiments (minilab run NAME --preset P):')
@@ -116,7 +116,6 @@ def _dispatch(args, argv=None):
             print('README.md scorecard updated from results/findings.csv')
         return 0
     return 2
-
 
 
 def _plans(name, preset, overrides):

@@ -90,7 +90,7 @@ WR_MAIN_PRESETS = {
                   transfer_pool='imdb', transfer_size=50_000, distill_epochs=3, seeds=[0, 1, 2],
                   mixed_precision='bf16'),
 }
-
+# WR-F4's second panel: the NLI-like task of each preset (wr_main_nli)
 WR_MAIN_NLI_TASKS = {'mini': 'world/nli', 'tiny': 'world/nli', 'paper': 'glue/mnli'}
 
 
@@ -458,7 +458,7 @@ def _concurrent_preset(base, **changes):
 WR_CONCURRENT_PRESETS = {
     # the general student is sanh2019's 'full' one of the same preset (its
     # recipe), distilled from this plan's pre-trained teacher-sized model;
-    # since that one trains in bf16 here, it is not db_main's own stage
+    # since that one trains in bf16 here, it is not db_main's own stage.
     # 15 epochs of fine-tuning, not WR-F4's 30: those are for the smallest
     # students, which sit near chance for the first few hundred steps; the six
     # 30-epoch L3_H192 runs (PF, DistilBERT-like) had their best dev score by
