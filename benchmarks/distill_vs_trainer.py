@@ -8,7 +8,7 @@ initialised student, on the same tokenized transfer set, with the same loss
 (`minilab.losses.soft_cross_entropy`, T=1), lr, batch size, epochs and seed:
 
   minilab   teacher logits computed once (timed separately), then
-            `minilab.train.fit(distill.distillation(), {'soft_ce': 1.0})`;
+            `minilab.train.fit(objectives.compose({'soft_ce': 1.0}), {'soft_ce': 1.0})`;
   trainer   `DistillationTrainer(Trainer)` whose `compute_loss` runs the teacher
             (eval mode, no grad) on every batch of every epoch (transformers KD docs).
 
@@ -32,9 +32,10 @@ from pathlib import Path
 
 import torch
 
-from minilab import data, distill, models, paths
+from minilab import data, models, objectives, paths
+from minilab.inference import evaluate, predict
 from minilab.losses import soft_cross_entropy
-from minilab.train import evaluate, fit, non_embedding_parameters, predict
+from minilab.train import fit, non_embedding_parameters
 
 OUT = paths.BUILD / 'benchmarks' / 'distill_vs_trainer.json'
 
@@ -120,14 +121,14 @@ def summarise(name, epoch_seconds, n, tokens, flops_per_epoch, peak, acc, extra_
 
 
 def run_minilab(student, teacher, inputs, tokenizer, dev, args):
-    """One teacher pass over the transfer set (what teacher.cached_outputs does on a
+    """One teacher pass over the transfer set (what inference.teacher_outputs does on a
     cache miss, called directly so a warm cache cannot hide its cost), then fit."""
     start = time.perf_counter()
     logits = predict(teacher, inputs, tokenizer, batch_size=256)['logits']
     teacher_seconds = time.perf_counter() - start
     train = inputs.add_column('teacher_logits', list(logits))
     clock = EpochClock(-(-len(train) // args.batch_size))
-    objective = distill.distillation(temperature=1.0)
+    objective = objectives.compose({'soft_ce': 1.0}, temperature=1.0)
 
     def timed(model, batch):
         clock.tick()
@@ -206,7 +207,7 @@ def main(argv=None):
         args.teacher = Path(args.teacher_dir).name
     else:
         teacher = bert(args.teacher)
-        fit(teacher, distill.supervised(), {'ce': 1.0}, labeled, tokenizer, dev_data=dev,
+        fit(teacher, objectives.compose({'ce': 1.0}), {'ce': 1.0}, labeled, tokenizer, dev_data=dev,
             epochs=args.teacher_epochs, lr=args.teacher_lr, batch_size=32, seed=args.seed,
             progress=False)
     teacher.eval()

@@ -65,8 +65,8 @@ def main(argv=None):
 
 
 def _dispatch(args, argv=None):
-    from minilab import experiments
     if args.command == 'list':
+        from minilab import experiments
         from minilab import notebooks
         print('experiments (minilab run NAME --preset P):')
         for name, e in experiments.EXPERIMENTS.items():
@@ -79,6 +79,8 @@ def _dispatch(args, argv=None):
     if args.command == 'run':
         if args.jobs < 1:
             raise ValueError(f'--jobs must be a positive number of processes, got {args.jobs}')
+        from minilab import catalog  # names first, before torch is imported
+        catalog.check_target(args.experiment, args.preset)
         overrides = {'seeds': args.seeds, 'sizes': args.sizes, 'task': args.task}
         for item in args.set:
             if '=' not in item:

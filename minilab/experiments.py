@@ -14,8 +14,9 @@ unknown name or preset is an error naming the valid ones.
 """
 import copy
 
-from minilab import models, mukherjee2020, runs, sanh2019, turc2019
-from minilab.stages import PROCEDURES
+from minilab import catalog, models, runs
+from minilab.methods.pretrained_distillation import PROCEDURES
+from minilab.papers import mukherjee2020, sanh2019, turc2019
 
 
 class ExperimentError(ValueError):
@@ -35,8 +36,10 @@ WR_MAIN_PRESETS = turc2019.WR_MAIN_PRESETS
 
 def params(name, preset='mini', **overrides):
     """The flat parameters of an experiment preset, with overrides checked."""
-    if name not in EXPERIMENTS:
-        raise ExperimentError(f'unknown experiment {name!r}; valid: {", ".join(EXPERIMENTS)}')
+    try:
+        catalog.check_experiment(name)
+    except ValueError as err:
+        raise ExperimentError(str(err)) from None
     presets = EXPERIMENTS[name]['presets']
     if preset not in presets:
         raise ExperimentError(f'unknown preset {preset!r} for {name}; valid: {", ".join(presets)}')
@@ -84,3 +87,20 @@ def results(name, preset='mini', kind='student', root=None, **overrides):
             row.update({f'time_{k}': v for k, v in rec['timings'].items()})
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def load_runs(name, preset, root=None, rerun=False, **overrides):
+    """The plan of experiment `name` and its saved student and teacher runs
+    (DataFrames); rerun=True trains the missing runs first. Fails in one line
+    when nothing is saved."""
+    plan = build_plan(name, preset, **overrides)
+    if rerun:
+        plan.execute()
+    students = results(name, preset, root=root, **overrides)
+    teachers = results(name, preset, kind='teacher', root=root, **overrides)
+    missing = len(plan.ids('student')) - len(students)
+    print(f'{len(students)} student runs and {len(teachers)} teacher run(s) loaded; {missing} missing')
+    if students.empty:
+        raise runs.MissingRunsError(f'no saved runs of {name} ({preset}): run `minilab run {name} '
+                           f'--preset {preset}` or set RERUN=True')
+    return plan, students, teachers

@@ -13,8 +13,8 @@ them, see research/peers.md section 10):
 * teacher tensors are targets, so they are detached: a loss only trains the
   student even if the caller forgot `torch.no_grad()` around the teacher.
 
-`LOSSES` maps the short term names used in run configs ('kl', 'cos', ...) to the
-functions, so a training loop can build a named weighted sum of terms.
+`minilab.objectives.TERMS` gives each of them the one name that run configs use
+('kl', 'cos', 'patient', ...) and composes a named weighted sum of terms.
 """
 import torch
 import torch.nn as nn
@@ -199,15 +199,19 @@ def span_kl_loss(student_start, student_end, teacher_start, teacher_end, tempera
             + kl_div_loss(student_end, teacher_end, temperature)) / 2
 
 
-# Term names used in run configs -> loss function (a loop computes sum_i w_i * LOSSES[name_i](...)).
-LOSSES = {
-    'soft_ce': soft_cross_entropy,
-    'kl': kl_div_loss,
-    'mlm': mlm_loss,
-    'cos': cosine_loss,
-    'logit_mse': logit_mse_loss,
-    'hard': hard_label_loss,
-    'ce': cross_entropy_loss,
-    'rep': representation_loss,
-    'span_kl': span_kl_loss,
-}
+def patient_loss(student_cls, teacher_cls):
+    """Patient knowledge distillation of Sun et al. 2019 (PKD), L_PT:
+
+        L = mean over examples, matched layers j and features of
+            (h_s,j / ||h_s,j||_2 - h_t,I(j) / ||h_t,I(j)||_2) ** 2
+
+    the [CLS] hidden state of each student layer j against that of its teacher
+    layer I(j) (PKD-Skip: every (N/M)-th teacher layer, `objectives.pkd_skip_layers`),
+    both L2-normalised. Inputs [B, J, H]. The mean over elements is what the
+    official code computes (`F.mse_loss` of the normalised [B, J, H] tensors); the
+    paper's sum over layers and features is J * H times this, so its beta of
+    100-500 is the weight for this mean form.
+    """
+    s = F.normalize(student_cls, p=2, dim=-1)
+    t = F.normalize(teacher_cls.detach(), p=2, dim=-1)
+    return F.mse_loss(s, t, reduction='mean')

@@ -556,7 +556,7 @@ class ModelNotFoundError(ValueError):
     """A model name that is neither a local directory nor reachable on the hub."""
 
 
-def _offline() -> bool:
+def offline() -> bool:
     return os.environ.get('HF_HUB_OFFLINE', '').strip().lower() in ('1', 'true', 'yes', 'on')
 
 
@@ -582,7 +582,7 @@ def load_model(name_or_path, kind: str = 'mlm', num_labels: Optional[int] = None
     offline_msg = (f"model {name!r} is not a local directory and the hub is unreachable (offline); "
                    f"give a local path saved with save_pretrained, or connect and retry")
     kwargs = {} if num_labels is None else {'num_labels': num_labels}
-    if _offline():
+    if offline():
         # huggingface_hub reads HF_HUB_OFFLINE once, at import; an env var set
         # later (e.g. in a notebook cell) would otherwise still try the network
         # and retry for ~20-50 s.  local_files_only keeps cached hub models usable.
@@ -595,7 +595,7 @@ def load_model(name_or_path, kind: str = 'mlm', num_labels: Optional[int] = None
         if local:
             raise
         text = str(err).lower()
-        if _offline() or 'connect' in text or 'offline' in text or 'cached files' in text:
+        if offline() or 'connect' in text or 'offline' in text or 'cached files' in text:
             raise ModelNotFoundError(offline_msg) from None
         raise ModelNotFoundError(f"model {name!r} is not a local directory and was not found on the hub "
                                  f"({str(err).splitlines()[0]})") from None

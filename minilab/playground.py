@@ -8,7 +8,7 @@
     playground.temperature_figure([3.0, 1.0, 0.2, -1.0], [1, 2, 5])
 
 Everything runs on the offline world's sentiment task, with the data of the
-WR-F4 runs (Turc et al. 2019; `turc2019.WR_MAIN_MINI`): 2,000 labeled reviews,
+WR-F4 runs (Turc et al. 2019; `minilab.papers.turc2019.WR_MAIN_MINI`): 2,000 labeled reviews,
 the same dev and test sets, so a playground number sits next to the saved runs.
 
 Procedures (Turc et al.'s four, plus Mukherjee & Awadallah's BiLSTM student):
@@ -49,7 +49,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from minilab import data, models, paths, world
+from minilab import data, models, objectives, paths, world
+from minilab.methods.base import checkpoint_dir
 
 PROCEDURES = ('basic', 'D', 'PF', 'PD', 'BiLSTM')
 PRETRAINED = {'PF', 'PD'}
@@ -283,7 +284,6 @@ def _quiet():
 def quick_pretrain(size, sentences, log=_log_default):
     """A BERT of `size`, MLM pre-trained on `sentences` world sentences with the
     QUICK recipe (frequency-smoothed masking, as WR-F4); cached. Returns its folder."""
-    from minilab import distill
     from minilab.masking import token_weights_from_counts
     from minilab.train import fit
     L, H = models.parse_size(size, 'mini')
@@ -302,7 +302,8 @@ def quick_pretrain(size, sentences, log=_log_default):
         model = models.new_mlm_model(models.bert_config(L, H, len(tok),
                                                         max_position_embeddings=MAX_LENGTH))
         start = time.perf_counter()
-        objective = distill.mlm(tok, QUICK['pretrain_mlm_probability'], weights, seed=0)
+        objective = objectives.compose({'mlm': 1.0}, tokenizer=tok, token_weights=weights, seed=0,
+                                       mlm_probability=QUICK['pretrain_mlm_probability'])
         result = fit(model, objective, {'mlm': 1.0}, corpus, tok,
                      epochs=QUICK['pretrain_epochs'], lr=QUICK['pretrain_lr'],
                      batch_size=QUICK['pretrain_batch_size'], progress=False, seed=0)
@@ -328,8 +329,7 @@ def teacher_for(s, log=_log_default, on_row=None):
     if s.source == 'wr_f4':
         plan, ids = _wr_f4_plan(s)
         rid = ids['teacher']
-        from minilab import stages
-        if not (stages.checkpoint_dir(rid) / 'config.json').exists():
+        if not (checkpoint_dir(rid) / 'config.json').exists():
             log('building the WR-F4 teacher (MLM pre-training + fine-tuning of L6_H192; '
                 '~6 minutes on 2 cores, cached after this)...')
         with _quiet():
@@ -339,11 +339,11 @@ def teacher_for(s, log=_log_default, on_row=None):
         acc = runs.load_record('turc2019', rid)['metrics']['test_accuracy'] \
             if runs.is_done('turc2019', rid) else None
         if acc is None or (s.test_size, s.dev_size) != (2000, 1000):
-            from minilab.train import evaluate
+            from minilab.inference import evaluate
             acc = evaluate(model, d.test, d.tokenizer)['accuracy']
         return Teacher(model, folder, acc, 'WR-F4 teacher L6_H192')
-    from minilab import distill
-    from minilab.train import evaluate, fit
+    from minilab.inference import evaluate
+    from minilab.train import fit
     L, H = s.teacher_shape
     folder = _cache_dir('teacher', _key('teacher', PLAYGROUND_VERSION, L, H, s.pretrain_sentences,
                                         s.train_size, s.dev_size, QUICK, world.WORLD_VERSION))
@@ -369,7 +369,7 @@ def teacher_for(s, log=_log_default, on_row=None):
         # one evaluation per epoch, whoever asks: an evaluation draws from torch's
         # RNG (the DataLoader's seed), so more of them would give another teacher
         # under the same cache key
-        fit(model, distill.supervised(), {'ce': 1.0}, d.train, d.tokenizer, dev_data=d.dev,
+        fit(model, objectives.compose({'ce': 1.0}), {'ce': 1.0}, d.train, d.tokenizer, dev_data=d.dev,
             epochs=QUICK['teacher_epochs'], lr=QUICK['teacher_lr'],
             batch_size=QUICK['teacher_batch_size'], progress=False, seed=0,
             callback=(lambda row: on_row(dict(row, stage='teacher'))) if on_row else None)
@@ -397,8 +397,7 @@ def pretrained_student(s, log=_log_default):
     """The folder of the MLM pre-trained student of these settings (PF, PD)."""
     if s.source == 'wr_f4':
         plan, ids = _wr_f4_plan(s)
-        from minilab import stages
-        if not (stages.checkpoint_dir(ids['pretrain']) / 'config.json').exists():
+        if not (checkpoint_dir(ids['pretrain']) / 'config.json').exists():
             log(f'building the WR-F4 pre-training of {models.size_name(*s.student_shape)} '
                 f'(cached after this)...')
         with _quiet():
@@ -419,7 +418,7 @@ def triple_objective(distill_loss='soft_ce', temperature=1.0, use_cos=False):
     import torch
 
     from minilab import losses
-    from minilab.train import model_inputs
+    from minilab.objectives import model_inputs
     soft_fn = {'soft_ce': lambda s, t: losses.soft_cross_entropy(s, t, temperature),
                'kl': lambda s, t: losses.kl_div_loss(s, t, temperature),
                'logit_mse': losses.logit_mse_loss,
@@ -446,13 +445,13 @@ def _distillation_data(s, d, teacher, log):
     labeled rows with their gold labels when alpha_hard > 0."""
     from datasets import concatenate_datasets
 
-    from minilab.teacher import cached_outputs
+    from minilab.inference import teacher_outputs
     transfer = data.TransferSet(TASK, s.transfer_size, s.transfer_domain, seed=0)
     with _quiet():
         inputs = data.tokenize(transfer.load(), d.tokenizer, MAX_LENGTH)
         outputs = ('logits', 'cls')
-        arrays, info = cached_outputs(teacher.model, teacher.folder, inputs, transfer.key,
-                                      d.tokenizer, 'world', MAX_LENGTH, outputs)
+        arrays, info = teacher_outputs(teacher.folder, inputs, transfer.key, d.tokenizer, 'world',
+                                       MAX_LENGTH, outputs)
         if info['teacher_cache'] == 'miss':
             log(f'teacher outputs on {s.transfer_size} transfer reviews: '
                 f'{info["teacher_seconds"]:.1f} s (now cached)')
@@ -461,8 +460,8 @@ def _distillation_data(s, d, teacher, log):
         rows = rows.add_column('label', [-100] * len(rows))
         if s.alpha_hard:
             key = json.dumps({'labeled': TASK, 'size': s.train_size})
-            lab, _ = cached_outputs(teacher.model, teacher.folder, d.train, key, d.tokenizer,
-                                    'world', MAX_LENGTH, outputs)
+            lab, _ = teacher_outputs(teacher.folder, d.train, key, d.tokenizer, 'world',
+                                     MAX_LENGTH, outputs)
             labeled = d.train.add_column('teacher_logits', list(lab['logits']))
             labeled = labeled.add_column('teacher_repr', list(lab['cls']))
             rows = concatenate_datasets([rows.cast(labeled.features), labeled])
@@ -499,8 +498,8 @@ def run(settings, on_row=None, should_stop=None, log=_log_default):
     and True ends training early (the best dev state so far is kept and
     tested). Returns a dict: settings, history, test_accuracy, best_dev,
     teacher_test_accuracy, params, steps, seconds, stopped, and the trained model."""
-    from minilab import distill
-    from minilab.train import evaluate, fit
+    from minilab.inference import evaluate
+    from minilab.train import fit
     s = settings if isinstance(settings, Settings) else Settings.from_dict(dict(settings))
     s.validate()
     start = time.perf_counter()
@@ -535,7 +534,7 @@ def run(settings, on_row=None, should_stop=None, log=_log_default):
         objective = triple_objective(s.distill_loss, s.temperature, use_cos=bool(s.alpha_cos))
         epochs, stage = s.distill_epochs, 'distill'
     else:
-        train, objective, weights = d.train, distill.supervised(), {'ce': 1.0}
+        train, objective, weights = d.train, objectives.compose({'ce': 1.0}), {'ce': 1.0}
         epochs, stage = s.epochs, 'train'
     with _quiet():
         result = fit(model, objective, weights, train, d.tokenizer, dev_data=d.dev, epochs=epochs,
@@ -544,7 +543,7 @@ def run(settings, on_row=None, should_stop=None, log=_log_default):
         best, steps = result['best_dev'], result['steps']
         if s.distilled and s.finetune_epochs and not stopped[0]:
             offset[0] = steps
-            ft = fit(model, distill.supervised(), {'ce': 1.0}, d.train, d.tokenizer,
+            ft = fit(model, objectives.compose({'ce': 1.0}), {'ce': 1.0}, d.train, d.tokenizer,
                      dev_data=d.dev, epochs=s.finetune_epochs, lr=s.lr / 2,
                      batch_size=s.batch_size, seed=s.seed, progress=False,
                      eval_every=steps_between_evals(len(d.train)),
@@ -569,7 +568,7 @@ def probabilities(model, texts, temperature=1.0):
     for a few texts, as an array [len(texts), num_labels]."""
     from datasets import Dataset
 
-    from minilab.train import predict
+    from minilab.inference import predict
     tok = data.load_tokenizer('world')
     with _quiet():
         ds = data.tokenize(Dataset.from_dict({'text': list(texts),

@@ -136,3 +136,16 @@ def save_table(df, table_id, paper, float_format='%.2f', root=None):
             tmp.unlink(missing_ok=True)
     return written
 
+
+def plot_sweep(ax, x, mean, std, flat_mean, teacher_accuracy):
+    """D and PD along a sweep (error bars: std over seeds), with the
+    procedures that ignore the transfer set (PF, basic) and the teacher as
+    horizontal lines."""
+    for proc in ('D', 'PD'):
+        ax.errorbar(x, mean[proc], yerr=std[proc].fillna(0), marker='o', capsize=3, label=proc)
+    for proc, style in (('PF', ':'), ('basic', '-.')):
+        if proc in flat_mean:
+            ax.axhline(flat_mean[proc], linestyle=style, color='grey', label=f'{proc} (no D_T)')
+    ax.axhline(teacher_accuracy, color='black', linestyle='--', linewidth=1, label='teacher')
+    ax.set_ylabel('test accuracy (%)')
+    ax.legend(fontsize=8)

@@ -14,7 +14,7 @@ compared with that to the seen negative ones; the probe counts the adjectives
 that sit nearer their own polarity. Chance is half (14 of 28). Measured
 (2026-11-30): the world-4 pre-trainings saved on main score 14, 16 and 12 of
 28, i.e. chance; on world 5 with shuffled batches and 40% masking the L6_H192
-teacher reaches 28/28 by step 1000 (notes in minilab.turc2019.WR_MAIN_MINI).
+teacher reaches 28/28 by step 1000 (notes in minilab.papers.turc2019.WR_MAIN_MINI).
 """
 import torch
 

@@ -1,10 +1,13 @@
-"""The stages every experiment is made of, each one a saved run.
+"""Plans of stages, each stage one saved run, and the one table of stage runners.
 
-    pretrain   MLM pre-training of a BERT of size (L, H) on an unlabeled corpus
-    teacher    a pre-trained model fine-tuned on the labeled task
-    student    basic / D / PF / PD (Turc et al. 2019): an initialisation, then
-               supervised training on D_L or distillation on a transfer set D_T
-               from the teacher's cached outputs (optionally fine-tuned after)
+    pretrain         MLM pre-training of a BERT of size (L, H) (methods.pretraining)
+    teacher          a pre-trained model fine-tuned on a labeled task (methods.finetuning)
+    student          basic / D / PF / PD (methods.pretrained_distillation)
+    general_distill  DistilBERT's general distillation (methods.distilbert)
+    finetune         DistilBERT's task fine-tuning, optionally (D) (methods.downstream)
+    bilstm           Mukherjee's BiLSTM students (methods.xtremedistil)
+    latency, speed, grid_latency   inference timing (methods.downstream,
+                     methods.xtremedistil, minilab.latency)
 
 A stage is described by a flat config; its run id is a hash of that config and
 of the ids of the stages it builds on, so `Plan.execute()` can skip what is
@@ -12,24 +15,25 @@ done, resume the rest, and rebuild a missing checkpoint when a later stage
 needs it. Hub names or local folders can stand in for the pretrain and teacher
 stages (`init='google/bert_uncased_L-4_H-256_A-4'`).
 """
-import shutil
 import time
-from pathlib import Path
 
-import numpy as np
+from minilab import latency, paths, runs
+from minilab.methods import (distilbert, downstream, finetuning, pretrained_distillation, pretraining,
+                             xtremedistil)
+from minilab.methods.base import checkpoint_dir
 
-from minilab import data, distill, models, paths, runs
-from minilab.probes import adjective_probe
-from minilab.teacher import cached_outputs, fingerprint
-from minilab.train import evaluate, fit
-
-PROCEDURES = ('basic', 'D', 'PF', 'PD')
-PRETRAINED = {'PF': True, 'PD': True, 'basic': False, 'D': False}
-DISTILLED = {'D': True, 'PD': True, 'basic': False, 'PF': False}
-
-
-def checkpoint_dir(rid):
-    return paths.CACHE / 'checkpoints' / rid
+# every stage kind and the function that runs it: run(plan, rid, config, progress) -> rid
+RUNNERS = {
+    'pretrain': pretraining.run_pretrain,
+    'teacher': finetuning.run_teacher,
+    'student': pretrained_distillation.run_student,
+    'general_distill': distilbert.run_general_distill,
+    'finetune': downstream.run_finetune,
+    'latency': downstream.run_latency,
+    'bilstm': xtremedistil.run_bilstm,
+    'speed': xtremedistil.run_speed,
+    'grid_latency': latency.run_grid_latency,
+}
 
 
 def _log(msg):
@@ -146,184 +150,3 @@ class Plan:
         runs.save_run(self.paper, config, record['metrics'], record['history'], record['timings'],
                       extra={'shared_from': store})
         return True
-
-
-
-
-def _save_model(model, tokenizer, rid):
-    """save_pretrained into a temporary folder, then rename (atomic)."""
-    folder = checkpoint_dir(rid)
-    tmp = folder.with_name(folder.name + '.tmp')
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
-    return folder
-
-
-def _task(config):
-    return data.load_task(config['task'], train_size=config.get('train_size'),
-                          dev_size=config.get('dev_size'), test_size=config.get('test_size'),
-                          seed=config.get('data_seed', 0), domain=config.get('domain', 'movies'))
-
-
-def _loop_dir(rid):
-    return paths.CACHE / 'loops' / rid
-
-
-def _fit_args(config, progress, desc):
-    # the long stages (pre-training, the teacher) checkpoint the loop at every
-    # epoch end, so an interrupted batch resumes mid-stage; short ones restart
-    long_stage = config['kind'] in ('pretrain', 'teacher')
-    return dict(epochs=config['epochs'], lr=config['lr'], batch_size=config['batch_size'],
-                seed=config['seed'], warmup=config.get('warmup', 0.06),
-                mixed_precision=config.get('mixed_precision', 'no'), progress=progress, desc=desc,
-                checkpoint_dir=_loop_dir(config['_rid']) if long_stage else None,
-                # the saved mini runs were made with length-grouped batches; a
-                # config without the key means grouping on, so their ids stay valid
-                length_grouping=config.get('length_grouping', True))
-
-
-# -----------------------------------------------------------------------------
-# pretrain
-
-
-def run_pretrain(plan, rid, config, progress=False):
-    tokenizer = data.load_tokenizer(config['tokenizer'])
-    if config.get('corpus_transfer'):  # Turc et al. WR-F7: pre-train on the transfer set itself
-        corpus = data.TransferSet(**config['corpus_transfer']).load()
-    else:
-        corpus = data.lm_corpus(config['corpus'], config['corpus_size'], seed=config.get('data_seed', 0))
-    tokenized = data.tokenize(corpus, tokenizer, config['max_length'])
-    L, H = config['L'], config['H']
-    model = models.new_mlm_model(models.bert_config(L, H, len(tokenizer),
-                                                    max_position_embeddings=config['max_length']))
-    token_weights = None
-    if config.get('mlm_smoothing'):  # DistilBERT: mask rare tokens more often
-        from minilab.masking import token_weights_from_counts
-        counts = np.bincount(np.concatenate(tokenized['input_ids']), minlength=len(tokenizer))
-        token_weights = token_weights_from_counts(counts, config['mlm_smoothing'],
-                                                  tokenizer.all_special_ids)
-    objective = distill.mlm(tokenizer, config.get('mlm_probability', 0.15), token_weights,
-                            seed=config['seed'])
-    result = fit(model, objective, {'mlm': 1.0}, tokenized, tokenizer,
-                 **_fit_args(dict(config, _rid=rid), progress, f'pretrain {config["size"]}'))
-    _save_model(model, tokenizer, rid)
-    last = result['history'][-1] if result['history'] else {}
-    # did pre-training teach what labeled data hides? (minilab.probes; None off the world)
-    probe = adjective_probe(model, tokenizer)
-    runs.save_run(plan.paper, config, {'train_mlm_loss': last.get('train_mlm'),
-                                       'adjective_probe': probe and probe['accuracy']},
-                  history=result['history'], timings=_timings(result))
-    shutil.rmtree(_loop_dir(rid), ignore_errors=True)  # the run is saved: drop its resume state
-    return rid
-
-
-def _timings(result, **extra):
-    t = {k: result[k] for k in ('train_seconds', 'train_tokens', 'train_flops', 'steps',
-                                'non_embedding_params', 'processes', 'mixed_precision')}
-    t.update(extra)
-    return t
-
-
-# -----------------------------------------------------------------------------
-# teacher
-
-
-def run_teacher(plan, rid, config, progress=False):
-    task = _task(config)
-    tokenizer = data.load_tokenizer(config['tokenizer'])
-    model = models.init_from_pretrained(plan.checkpoint(config['init']), task.num_labels)
-    train = data.tokenize(task.train, tokenizer, config['max_length'])
-    dev = data.tokenize(task.dev, tokenizer, config['max_length'])
-    result = fit(model, distill.supervised(), {'ce': 1.0}, train, tokenizer, dev_data=dev,
-                 **_fit_args(dict(config, _rid=rid), progress, 'teacher'))
-    metrics = _final_metrics(model, result, task, tokenizer, config)
-    metrics['params'] = models.count_parameters(model)
-    _save_model(model, tokenizer, rid)
-    runs.save_run(plan.paper, config, metrics, history=result['history'], timings=_timings(result))
-    shutil.rmtree(_loop_dir(rid), ignore_errors=True)
-    return rid
-
-
-def _final_metrics(model, result, task, tokenizer, config):
-    test = evaluate(model, data.tokenize(task.test, tokenizer, config['max_length']), tokenizer)
-    best = result['best_dev'] or {}
-    return {'dev_accuracy': best.get('accuracy'), 'best_step': best.get('step'),
-            'test_accuracy': test['accuracy'], 'test_macro_f1': test['macro_f1']}
-
-
-# -----------------------------------------------------------------------------
-# student
-
-
-# how a student starts (Turc et al. 2019, section 6.2 "there are no shortcuts"):
-#   full        every weight from `init` (a pre-trained model of the student's size)
-#   truncate    the bottom L layers of `init` (a deeper pre-trained model of the same width)
-#   embeddings  only the embeddings of `init` (same width); the layers random
-INIT_MODES = ('full', 'truncate', 'embeddings')
-
-
-def _init_student(plan, config, L, H, vocab_size, num_labels):
-    bert_config = models.bert_config(L, H, vocab_size, max_position_embeddings=config['max_length'])
-    if config['init'] == 'random':
-        return models.init_random(bert_config, num_labels)
-    # configs without the key (every run before the initialisation study) are 'full'
-    mode = config.get('init_mode', 'full')
-    if mode == 'full':
-        return models.init_from_pretrained(plan.checkpoint(config['init']), num_labels)
-    pretrained = models.load_model(plan.checkpoint(config['init']), kind='mlm')
-    if pretrained.config.hidden_size != H:
-        raise ValueError(f"init_mode {mode!r} needs a pre-trained model of width {H}, "
-                         f"got {pretrained.config.hidden_size} ({config['init']})")
-    if mode == 'truncate':
-        return models.init_truncated(pretrained, L, num_labels)
-    if mode == 'embeddings':
-        return models.init_embeddings_only(pretrained, bert_config, num_labels)
-    raise ValueError(f"unknown init_mode {mode!r}; valid: {', '.join(INIT_MODES)}")
-
-
-def run_student(plan, rid, config, progress=False):
-    task = _task(config)
-    tokenizer = data.load_tokenizer(config['tokenizer'])
-    L, H = config['L'], config['H']
-    model = _init_student(plan, config, L, H, len(tokenizer), task.num_labels)
-    dev = data.tokenize(task.dev, tokenizer, config['max_length'])
-    extra = {}
-    if config.get('transfer'):
-        transfer = data.TransferSet(**config['transfer'])
-        inputs = data.tokenize(transfer.load(), tokenizer, config['max_length'])
-        teacher_dir = plan.checkpoint(config['teacher'])
-        teacher = models.load_model(teacher_dir, kind='classifier', num_labels=task.num_labels)
-        outputs, info = cached_outputs(teacher, teacher_dir, inputs, transfer.key, tokenizer,
-                                       config['tokenizer'], config['max_length'], ('logits',))
-        train = inputs.add_column('teacher_logits', [row for row in outputs['logits']])
-        objective, weights = distill.distillation(config.get('temperature', 1.0)), {config['loss']: 1.0}
-        extra.update(info)
-    else:
-        train = data.tokenize(task.train, tokenizer, config['max_length'])
-        objective, weights = distill.supervised(), {'ce': 1.0}
-    result = fit(model, objective, weights, train, tokenizer, dev_data=dev,
-                 **_fit_args(dict(config, _rid=rid), progress, f"{config['procedure']} {config['size']}"))
-    history = result['history']
-    if config.get('finetune_epochs'):  # PD's optional last step: fine-tune on D_L
-        labeled = data.tokenize(task.train, tokenizer, config['max_length'])
-        ft = fit(model, distill.supervised(), {'ce': 1.0}, labeled, tokenizer, dev_data=dev,
-                 **_fit_args(dict(config, epochs=config['finetune_epochs'], lr=config['finetune_lr'],
-                                  _rid=rid + '-ft'), progress, 'fine-tune'))
-        history = history + [dict(row, stage='finetune') for row in ft['history']]
-        result = dict(result, best_dev=ft['best_dev'],
-                      train_seconds=result['train_seconds'] + ft['train_seconds'],
-                      train_tokens=result['train_tokens'] + ft['train_tokens'],
-                      train_flops=result['train_flops'] + ft['train_flops'],
-                      steps=result['steps'] + ft['steps'])
-    metrics = _final_metrics(model, result, task, tokenizer, config)
-    metrics['params'] = models.count_parameters(model)
-    runs.save_run(plan.paper, config, metrics, history=history, timings=_timings(result, **extra))
-    return rid
-
-
-# every stage kind and the function that runs it: run(plan, rid, config, progress) -> rid.
-# Paper modules (minilab.sanh2019, minilab.mukherjee2020) register their own kinds here.
-RUNNERS = {'pretrain': run_pretrain, 'teacher': run_teacher, 'student': run_student}

@@ -1,7 +1,7 @@
 """One training loop for MLM pre-training, fine-tuning and every distillation variant.
 
 A run is a weighted sum of named loss terms; an *objective* turns a batch into
-those terms (see `minilab.distill`). The loop itself knows nothing about
+those terms (see `minilab.objectives`). The loop itself knows nothing about
 distillation:
 
     history = fit(model, objective, weights={'soft_ce': 1.0}, train_data=...,
@@ -20,83 +20,10 @@ import shutil
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
-from torch.utils.data import DataLoader
 
-# -----------------------------------------------------------------------------
-# batches
-
-
-def collate(tokenizer, extra=('label', 'teacher_logits', 'teacher_repr')):
-    """Pads input fields to the longest row of the batch (dynamic padding: short
-    synthetic sentences would waste most of a fixed 128-token pad); stacks any
-    extra per-example columns (labels, cached teacher outputs) as tensors."""
-    def fn(rows):
-        fields = [k for k in ('input_ids', 'attention_mask', 'token_type_ids') if k in rows[0]]
-        batch = tokenizer.pad([{k: r[k] for k in fields} for r in rows], return_tensors='pt')
-        for key in extra:
-            if key in rows[0]:
-                batch[key] = torch.tensor(np.asarray([r[key] for r in rows]))
-        return dict(batch)
-    return fn
-
-
-def make_loader(dataset, tokenizer, batch_size, shuffle, seed=0, length_grouping=False):
-    """Shuffled training batches, or (length_grouping=True) batches of rows of
-    similar length (transformers' LengthGroupedSampler, as DistilBERT's
-    group_by_size), which with dynamic padding saves padded tokens. Measured
-    here: grouping saves ~8% of an epoch but costs accuracy on the world, whose
-    review length tracks review shape (benchmarks/README.md)."""
-    generator = torch.Generator().manual_seed(seed)
-    if not shuffle:
-        return DataLoader(dataset, batch_size=batch_size, collate_fn=collate(tokenizer))
-    if not length_grouping:
-        return DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=generator,
-                          collate_fn=collate(tokenizer))
-    from transformers.trainer_pt_utils import LengthGroupedSampler
-    lengths = [len(ids) for ids in dataset['input_ids']]
-    sampler = LengthGroupedSampler(batch_size, lengths=lengths, generator=generator)
-    return DataLoader(dataset, batch_size=batch_size, sampler=sampler,
-                      collate_fn=collate(tokenizer))
-
-
-def model_inputs(batch):
-    return {k: batch[k] for k in ('input_ids', 'attention_mask', 'token_type_ids') if k in batch}
-
-
-# -----------------------------------------------------------------------------
-# evaluation
-
-
-@torch.no_grad()
-def predict(model, dataset, tokenizer, batch_size=256, outputs=('logits',)):
-    """Logits (and optionally [CLS] representations) for a whole dataset, in order."""
-    was_training = model.training
-    model.eval()  # dropout off: predictions must be deterministic
-    loader = make_loader(dataset, tokenizer, batch_size, shuffle=False)
-    device = next(model.parameters()).device
-    out = {k: [] for k in outputs}
-    for batch in loader:
-        inputs = {k: v.to(device) for k, v in model_inputs(batch).items()}
-        want_hidden = 'cls' in outputs
-        res = model(**inputs, output_hidden_states=want_hidden) if want_hidden else model(**inputs)
-        out['logits'].append(res.logits.float().cpu())
-        if want_hidden:
-            out['cls'].append(res.hidden_states[-1][:, 0].float().cpu())
-    model.train(was_training)
-    return {k: torch.cat(v).numpy() for k, v in out.items()}
-
-
-def evaluate(model, dataset, tokenizer, batch_size=256):
-    """Accuracy and macro-F1 (scikit-learn) of a classifier on a labeled dataset."""
-    from sklearn.metrics import accuracy_score, f1_score
-    logits = predict(model, dataset, tokenizer, batch_size)['logits']
-    labels = np.asarray(dataset['label'])
-    pred = logits.argmax(-1)
-    return {'accuracy': 100 * accuracy_score(labels, pred),
-            'macro_f1': 100 * f1_score(labels, pred, average='macro')}
-
+from minilab.batching import make_loader
+from minilab.inference import evaluate
 
 # -----------------------------------------------------------------------------
 # the loop

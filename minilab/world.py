@@ -192,14 +192,14 @@ SPLIT_SIZES = {'train': 2000, 'dev': 1000, 'test': 2000}  # defaults
 # sampling helpers
 
 
-def _rng(*key):
+def seeded_rng(*key):
     """A random.Random seeded from a tuple; sha256 keeps it independent of
     PYTHONHASHSEED, so the same key gives the same bytes on every machine."""
     digest = hashlib.sha256(repr(key).encode()).digest()
     return random.Random(int.from_bytes(digest[:8], 'little'))
 
 
-def _pick(rng, words, seen_only=False, zipf=1.0, n_seen=N_SEEN):
+def pick_word(rng, words, seen_only=False, zipf=1.0, n_seen=N_SEEN):
     """One word of a class: Zipf-weighted, or only the seen head of the list."""
     if seen_only:
         return rng.choice(words[:n_seen])
@@ -216,7 +216,7 @@ def _was(noun):
     return 'were' if noun in PLURAL_ASPECTS else 'was'
 
 
-def _check(name, value, choices):
+def check_choice(name, value, choices):
     if value not in choices:
         raise ValueError(f'unknown {name} {value!r}; valid: {", ".join(choices)}')
 
@@ -230,11 +230,11 @@ def _adjective(rng, polarity, domain, seen_only):
     general = POSITIVE if polarity else NEGATIVE
     special = DOMAINS[domain]['positive' if polarity else 'negative']
     if rng.random() < 0.3:  # domain words: one seen, one unseen per polarity
-        return _pick(rng, special, seen_only, zipf=0.5, n_seen=N_SEEN_DOMAIN)
-    return _pick(rng, general, seen_only, zipf=0.5)
+        return pick_word(rng, special, seen_only, zipf=0.5, n_seen=N_SEEN_DOMAIN)
+    return pick_word(rng, general, seen_only, zipf=0.5)
 
 
-def _clause(rng, polarity, domain, seen_only):
+def opinion_clause(rng, polarity, domain, seen_only):
     """A clause whose meaning has the given polarity (1 positive, 0 negative).
     Half the time the adjective has the opposite polarity and is negated."""
     negated = rng.random() < 0.35
@@ -272,7 +272,7 @@ def _reported(rng, polarity, domain, seen_only):
 def _own(rng, polarity, domain, seen_only):
     """The reviewer's own opinion: a clause in the first person."""
     while True:
-        clause = _clause(rng, polarity, domain, seen_only)
+        clause = opinion_clause(rng, polarity, domain, seen_only)
         if clause.startswith('i '):
             return clause
 
@@ -285,12 +285,12 @@ def _review(rng, label, domain, seen_only):
         return f'{mine} . {theirs} .' if rng.random() < 0.5 else f'{theirs} . {mine} .'
     shape = rng.random()
     if shape < 0.3:
-        return _clause(rng, label, domain, seen_only) + ' .'
+        return opinion_clause(rng, label, domain, seen_only) + ' .'
     if shape < 0.5:
-        a, b = (_clause(rng, label, domain, seen_only) for _ in range(2))
+        a, b = (opinion_clause(rng, label, domain, seen_only) for _ in range(2))
         return f'{a} and {b} .'
-    other = _clause(rng, 1 - label, domain, seen_only)
-    main = _clause(rng, label, domain, seen_only)
+    other = opinion_clause(rng, 1 - label, domain, seen_only)
+    main = opinion_clause(rng, label, domain, seen_only)
     if shape < 0.75:
         return f'{other} but {main} .'
     if shape < 0.93:
@@ -304,13 +304,13 @@ def _review(rng, label, domain, seen_only):
 
 def _thing(rng, seen_only):
     category = rng.choice(list(CATEGORIES))
-    return category, _pick(rng, CATEGORIES[category], seen_only, zipf=0.7)
+    return category, pick_word(rng, CATEGORIES[category], seen_only, zipf=0.7)
 
 
 def _pair(rng, label, seen_only):
     category, thing = _thing(rng, seen_only)
     past, base, synonym, antonym = rng.choice(VERBS[category])
-    agent = _pick(rng, AGENTS, seen_only, zipf=0.5)
+    agent = pick_word(rng, AGENTS, seen_only, zipf=0.5)
     colour = rng.choice(COLOURS)
     place = rng.choice(PLACES)
     with_place = rng.random() < 0.6
@@ -355,7 +355,7 @@ def _pair(rng, label, seen_only):
             # filter the seen head, not the whole list: removing `thing` from
             # the whole list would shift an unseen member into the head
             members = CATEGORIES[category][:N_SEEN] if seen_only else CATEGORIES[category]
-            other = _pick(rng, [t for t in members if t != thing], seen_only, zipf=0.7)
+            other = pick_word(rng, [t for t in members if t != thing], seen_only, zipf=0.7)
             h_verb, h_obj = f'also {past}', f'the {other}'
     return premise, f'{h_agent} {h_verb} {h_obj}{h_where} .'
 
@@ -366,9 +366,9 @@ def _pair(rng, label, seen_only):
 
 def _news_sentence(rng, topic, seen_only):
     t = TOPICS[topic]
-    noun = _pick(rng, t['nouns'], seen_only, zipf=0.7)
+    noun = pick_word(rng, t['nouns'], seen_only, zipf=0.7)
     verb = rng.choice(t['verbs'])
-    obj = _pick(rng, t['objects'], seen_only, zipf=0.7)
+    obj = pick_word(rng, t['objects'], seen_only, zipf=0.7)
     time = rng.choice(TIMES)
     return f'the {noun} {verb} the {obj}{" " + time if time else ""} .'
 
@@ -378,8 +378,8 @@ def _news(rng, label, seen_only):
     first = _news_sentence(rng, topic, seen_only)
     if rng.random() < 0.35:  # a distractor: one word from another topic
         other = rng.choice([t for t in TOPICS if t != topic])
-        word = _pick(rng, TOPICS[other]['nouns'], seen_only, zipf=0.7)
-        second = f'the {word} said nothing about the {_pick(rng, TOPICS[topic]["objects"], seen_only)} .'
+        word = pick_word(rng, TOPICS[other]['nouns'], seen_only, zipf=0.7)
+        second = f'the {word} said nothing about the {pick_word(rng, TOPICS[topic]["objects"], seen_only)} .'
     else:
         second = _news_sentence(rng, topic, seen_only)
     return f'{first} {second}'
@@ -393,11 +393,11 @@ def task_split(task, split, n=None, seed=0, domain='movies'):
     """Labeled examples: dict of lists text, text_pair (None unless nli), label.
 
     Train splits use only the seen members of each word class (rule 2)."""
-    _check('task', task, TASKS)
-    _check('split', split, SPLITS)
-    _check('domain', domain, list(DOMAINS))
+    check_choice('task', task, TASKS)
+    check_choice('split', split, SPLITS)
+    check_choice('domain', domain, list(DOMAINS))
     n = SPLIT_SIZES[split] if n is None else n
-    rng = _rng('task', task, split, domain, seed)
+    rng = seeded_rng('task', task, split, domain, seed)
     seen_only = split == 'train'
     return _examples(rng, task, n, domain, seen_only, labeled=True)
 
@@ -407,11 +407,11 @@ def transfer_pool(task, n, domain='movies', seed=0):
 
     For sentiment, `domain` picks the review domain (DOMAIN_ORDER ranks them by
     similarity to movies); 'lm' gives general LM-corpus sentences instead."""
-    _check('task', task, TASKS)
-    _check('domain', domain, list(DOMAINS) + ['lm'])
+    check_choice('task', task, TASKS)
+    check_choice('domain', domain, list(DOMAINS) + ['lm'])
     if domain == 'lm':
         return {'text': lm_corpus(n, seed=seed + 7919), 'text_pair': [None] * n}
-    rng = _rng('transfer', task, domain, seed)
+    rng = seeded_rng('transfer', task, domain, seed)
     out = _examples(rng, task, n, domain, seen_only=False, labeled=False)
     return {'text': out['text'], 'text_pair': out['text_pair']}
 
@@ -525,19 +525,19 @@ def _lm_sentence(rng):
         if form == 1:
             return f'the {agent} {past} the {thing} , so the {agent} {synonym} {_a(category)} .'
         if form == 2:
-            return f'the {thing} and the {_pick(rng, CATEGORIES[category], False)} are both {category}s .'
+            return f'the {thing} and the {pick_word(rng, CATEGORIES[category], False)} are both {category}s .'
         return f'the {agent} {past} the {rng.choice(COLOURS)} {thing} in the {rng.choice(PLACES)} .'
     if kind == 'news':  # news
         return _news_sentence(rng, rng.choice(list(TOPICS)), False)
     # topic words co-occurring with the topic name
     topic = rng.choice(list(TOPICS))
-    return (f'the {_pick(rng, TOPICS[topic]["nouns"], False)} talked about '
-            f'{topic} and the {_pick(rng, TOPICS[topic]["objects"], False)} .')
+    return (f'the {pick_word(rng, TOPICS[topic]["nouns"], False)} talked about '
+            f'{topic} and the {pick_word(rng, TOPICS[topic]["objects"], False)} .')
 
 
 def lm_corpus(n, seed=0):
     """n unlabeled sentences of general text (the "LM data" of Turc et al.)."""
-    rng = _rng('lm', seed)
+    rng = seeded_rng('lm', seed)
     return [_lm_sentence(rng) for _ in range(n)]
 
 

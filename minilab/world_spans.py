@@ -49,13 +49,13 @@ def _long_review(rng, label, domain, seen_only):
     majority = rng.randint(k // 2 + 1, k)
     polarities = [label] * majority + [1 - label] * (k - majority)
     rng.shuffle(polarities)
-    return ' '.join(world._clause(rng, p, domain, seen_only) + ' .' for p in polarities)
+    return ' '.join(world.opinion_clause(rng, p, domain, seen_only) + ' .' for p in polarities)
 
 
 def long_reviews(split, n, seed=0, domain='movies'):
     """n labeled long reviews (balanced labels), dict of lists text/text_pair/label."""
-    world._check('split', split, world.SPLITS)
-    rng = world._rng('long_reviews', split, domain, seed)
+    world.check_choice('split', split, world.SPLITS)
+    rng = world.seeded_rng('long_reviews', split, domain, seed)
     seen_only = split == 'train'
     rows = [(_long_review(rng, i % 2, domain, seen_only), i % 2) for i in range(n)]
     rng.shuffle(rows)
@@ -74,7 +74,7 @@ def _qa_example(rng, seen_only):
     facts, sentences, spans = [], [], []
     offset = 0
     for category, agent, colour, place in zip(categories, agents, colours, places):
-        thing = world._pick(rng, world.CATEGORIES[category], seen_only, zipf=0.7)
+        thing = world.pick_word(rng, world.CATEGORIES[category], seen_only, zipf=0.7)
         past, base, _, _ = rng.choice(world.VERBS[category])
         head = f'the {agent} {past} the '
         sentence = f'{head}{colour} {thing} in the {place} .'
@@ -104,8 +104,8 @@ def _qa_example(rng, seen_only):
 def span_qa(split, n, seed=0):
     """n questions: dict of lists question, context, answer, answer_start (a char
     offset into context), kind (which question template)."""
-    world._check('split', split, world.SPLITS)
-    rng = world._rng('span_qa', split, seed)
+    world.check_choice('split', split, world.SPLITS)
+    rng = world.seeded_rng('span_qa', split, seed)
     seen_only = split == 'train'
     rows = [_qa_example(rng, seen_only) for _ in range(n)]
     keys = ('question', 'context', 'answer', 'answer_start', 'kind')

@@ -9,7 +9,7 @@
 # Here, on the offline world (mini preset): the teacher is the kit's
 # MLM-pre-trained BERT-base analog (L6_H192), the student a 3-layer DistilBERT
 # initialised from teacher layers [0, 2, 4] and distilled on the LM corpus
-# (`minilab.sanh2019`), and the ELMo row's role (a model without transformer
+# (`minilab.methods.distilbert`), and the ELMo row's role (a model without transformer
 # pre-training) is played by the same 3-layer architecture trained from random
 # weights. All three are fine-tuned with one recipe on every world task;
 # tables show medians over seeds. Runs: `minilab run db_main --preset mini`.

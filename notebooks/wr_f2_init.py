@@ -27,7 +27,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import paths, plots, report, turc2019
+from minilab import analysis, experiments, paths, plots, report
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -52,7 +52,7 @@ plots.use_style()
 # ## 1 Load saved runs
 
 # %%
-plan, students, teachers = turc2019.load_runs('wr_init', PRESET, RUNS_ROOT, RERUN and not SMOKE,
+plan, students, teachers = experiments.load_runs('wr_init', PRESET, RUNS_ROOT, RERUN and not SMOKE,
                                              **overrides)
 # the runs of the 'pretrain' start carry no init_mode (they are plain PF / PD runs)
 students['init'] = students.get('init_mode', pd.Series(index=students.index, dtype=object)) \
@@ -66,8 +66,8 @@ students[['procedure', 'init', 'L', 'H', 'seed', 'test_accuracy']].head()
 lines, holds = [], True
 tables = {}
 for proc in PROCEDURES:
-    mean, std = turc2019.summarise(students[students['procedure'] == proc], by='L', column='init')
-    turc2019.require(mean, MODES, 'wr_init', PRESET)
+    mean, std = analysis.summarise(students[students['procedure'] == proc], by='L', column='init')
+    analysis.require(mean, MODES, 'wr_init', PRESET)
     mean, std = mean[MODES], std[MODES]
     tables[proc] = (mean, std)
     gaps = mean['pretrain'] - mean['truncate']
@@ -76,7 +76,7 @@ for proc in PROCEDURES:
     largest_at_shallowest = bool(gaps.idxmax() == mean.index.min())
     holds &= all(ordered) and largest_at_shallowest
     for L, ok in zip(mean.index, ordered):
-        lines.append(f"{proc} L{L}: " + ', '.join(f'{m} {turc2019.cell(mean, std, L, m)}' for m in MODES)
+        lines.append(f"{proc} L{L}: " + ', '.join(f'{m} {analysis.cell(mean, std, L, m)}' for m in MODES)
                      + f" -> {'holds' if ok else 'does not hold'}")
     lines.append(f"{proc}: pre-training minus truncation " + ', '.join(f'L{L} {g:+.1f}' for L, g in gaps.items())
                  + f"; largest at the shallowest depth: {'yes' if largest_at_shallowest else 'no'}")

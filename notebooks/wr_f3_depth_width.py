@@ -21,7 +21,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from minilab import models, paths, plots, report, turc2019
+from minilab import analysis, experiments, models, paths, plots, report
+from minilab.papers import turc2019
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -46,7 +47,7 @@ plots.use_style()
 # ## 1 Load saved runs
 
 # %%
-plan, students, _ = turc2019.load_runs('wr_depth_width', PRESET, RUNS_ROOT, RERUN and not SMOKE, **overrides)
+plan, students, _ = experiments.load_runs('wr_depth_width', PRESET, RUNS_ROOT, RERUN and not SMOKE, **overrides)
 sizes = list(dict.fromkeys(plan.configs[r]['size'] for r in plan.ids('student')))
 pairs = turc2019.matched_pairs(sizes, tolerance=MATCH)
 budget = {s: turc2019.layer_parameters(*models.parse_size(s)) for s in sizes}
@@ -58,8 +59,8 @@ students[['procedure', 'size', 'seed', 'params', 'test_accuracy']].head()
 # ## 2 Compute: mean and spread over seeds, pair by pair
 
 # %%
-mean, std = turc2019.summarise(students, by='size')
-turc2019.require(mean, ORDER, 'wr_depth_width', PRESET, rows=sizes)
+mean, std = analysis.summarise(students, by='size')
+analysis.require(mean, ORDER, 'wr_depth_width', PRESET, rows=sizes)
 lines, deeper_wins, rows = [], {proc: [] for proc in ORDER}, []
 for deep, shallow in pairs:
     cells = []
@@ -68,8 +69,8 @@ for deep, shallow in pairs:
     for proc in ORDER:
         gap = mean.loc[deep, proc] - mean.loc[shallow, proc]
         deeper_wins[proc].append(bool(gap > 0))
-        cells.append(f'{proc} {turc2019.cell(mean, std, deep, proc)} vs '
-                     f'{turc2019.cell(mean, std, shallow, proc)} (deeper {gap:+.1f})')
+        cells.append(f'{proc} {analysis.cell(mean, std, deep, proc)} vs '
+                     f'{analysis.cell(mean, std, shallow, proc)} (deeper {gap:+.1f})')
         for which, size in (('deeper', deep), ('shallower', shallow)):
             row[f'{proc}_{which}'] = mean.loc[size, proc]
             row[f'{proc}_{which}_std'] = std.loc[size, proc]

@@ -23,7 +23,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, paths, plots, report, turc2019
+from minilab import analysis, experiments, paths, plots, report
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -54,7 +54,7 @@ plots.use_style()
 students, teachers = {}, {}
 for task in TASKS:
     print(f'{task}:', end=' ')
-    _, students[task], teachers[task] = turc2019.load_runs(
+    _, students[task], teachers[task] = experiments.load_runs(
         'wr_main', PRESET, RUNS_ROOT, RERUN and not SMOKE, task=task, sizes=SIZES, seeds=SEEDS)
 students[TASKS[0]][['procedure', 'size', 'seed', 'params', 'dev_accuracy', 'test_accuracy']].head()
 
@@ -65,7 +65,7 @@ students[TASKS[0]][['procedure', 'size', 'seed', 'params', 'dev_accuracy', 'test
 def size_table(runs, teacher_acc):
     """(means with params and teacher columns, stds): one row per size, smallest first."""
     sizes = list(runs.sort_values('params')['size'].unique())
-    mean, std = turc2019.summarise(runs, by='size')
+    mean, std = analysis.summarise(runs, by='size')
     table, spread = mean.reindex(sizes)[ORDER], std.reindex(sizes)[ORDER]
     table.insert(0, 'params', runs.groupby('size')['params'].first().reindex(sizes))
     table['teacher'] = teacher_acc

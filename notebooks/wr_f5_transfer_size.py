@@ -19,7 +19,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import paths, plots, report, turc2019
+from minilab import analysis, experiments, paths, plots, report
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -44,7 +44,7 @@ plots.use_style()
 # ## 1 Load saved runs
 
 # %%
-plan, students, teachers = turc2019.load_runs('wr_transfer', PRESET, RUNS_ROOT, RERUN and not SMOKE,
+plan, students, teachers = experiments.load_runs('wr_transfer', PRESET, RUNS_ROOT, RERUN and not SMOKE,
                                              **overrides)
 teacher_acc = teachers['test_accuracy'].iloc[0]
 # the transfer set of each distilled run; basic / PF have none (flat references)
@@ -57,8 +57,8 @@ students[['procedure', 'transfer_size', 'seed', 'test_accuracy']].head()
 
 # %%
 distilled = students[students['procedure'].isin(['D', 'PD'])].astype({'transfer_size': int})
-mean, std = turc2019.summarise(distilled, by='transfer_size')
-turc2019.require(mean, ['D', 'PD'], 'wr_transfer', PRESET)
+mean, std = analysis.summarise(distilled, by='transfer_size')
+analysis.require(mean, ['D', 'PD'], 'wr_transfer', PRESET)
 flat = students[students['procedure'].isin(['basic', 'PF'])].groupby('procedure')['test_accuracy']
 flat_mean, flat_std = flat.mean(), flat.std()
 sizes = sorted(mean.index)
@@ -79,7 +79,7 @@ checks = {
     'PD >= max(PF, D) at every size': bool(all(mean.loc[n, 'PD'] >= max(pf, mean.loc[n, 'D']) for n in sizes)),
     'PD flatter than D (smaller range over sizes)': spread_over_sizes['PD'] < spread_over_sizes['D'],
 }
-lines = [', '.join(f"{n}: D {turc2019.cell(mean, std, n, 'D')} PD {turc2019.cell(mean, std, n, 'PD')}"
+lines = [', '.join(f"{n}: D {analysis.cell(mean, std, n, 'D')} PD {analysis.cell(mean, std, n, 'PD')}"
                    for n in sizes),
          f"PF {pf:.1f}±{flat_std.get('PF', float('nan')):.1f}, basic {flat_mean.get('basic'):.1f}",
          f"rise {small}->{large}: D {rise['D']:+.1f}, PD {rise['PD']:+.1f}; "
@@ -94,7 +94,7 @@ print('\n'.join(lines))
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 4))
-turc2019.plot_sweep(ax, sizes, mean, std, flat_mean, teacher_acc)
+plots.plot_sweep(ax, sizes, mean, std, flat_mean, teacher_acc)
 ax.set_xscale('log')
 ax.set_xticks(sizes, [str(n) for n in sizes])
 ax.set_xlabel('unlabeled transfer examples |D_T|')

@@ -20,7 +20,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import paths, plots, report, turc2019
+from minilab import analysis, experiments, paths, plots, report
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -44,7 +44,7 @@ plots.use_style()
 # ## 1 Load saved runs
 
 # %%
-plan, students, teachers = turc2019.load_runs('wr_domain', PRESET, RUNS_ROOT, RERUN and not SMOKE,
+plan, students, teachers = experiments.load_runs('wr_domain', PRESET, RUNS_ROOT, RERUN and not SMOKE,
                                              **overrides)
 teacher_acc = teachers['test_accuracy'].iloc[0]
 # the transfer domain (or pool, at paper scale) of each distilled run
@@ -60,8 +60,8 @@ students[['procedure', 'transfer', 'seed', 'test_accuracy']].head()
 
 # %%
 distilled = students[students['procedure'].isin(['D', 'PD'])]
-mean, std = turc2019.summarise(distilled, by='transfer')
-turc2019.require(mean, ['D', 'PD'], 'wr_domain', PRESET)
+mean, std = analysis.summarise(distilled, by='transfer')
+analysis.require(mean, ['D', 'PD'], 'wr_domain', PRESET)
 domains = [d for d in (DOMAINS if PRESET != 'paper' else mean.index) if d in mean.index]
 mean, std = mean.reindex(domains), std.reindex(domains)
 flat = students[students['procedure'].isin(['basic', 'PF'])].groupby('procedure')['test_accuracy']
@@ -78,7 +78,7 @@ home, shifted = domains[0], domains[1:]
 drop = {p: mean.loc[home, p] - mean.loc[shifted, p].mean() for p in ('D', 'PD')}
 worst = {p: mean.loc[home, p] - mean.loc[shifted, p].min() for p in ('D', 'PD')}
 holds = bool(drop['D'] > drop['PD'])
-lines = [', '.join(f"{d}: D {turc2019.cell(mean, std, d, 'D')} PD {turc2019.cell(mean, std, d, 'PD')}"
+lines = [', '.join(f"{d}: D {analysis.cell(mean, std, d, 'D')} PD {analysis.cell(mean, std, d, 'PD')}"
                    for d in domains),
          f"mean drop from {home} to the other domains: D {drop['D']:.1f}, PD {drop['PD']:.1f}; "
          f"largest drop: D {worst['D']:.1f}, PD {worst['PD']:.1f}",
@@ -92,7 +92,7 @@ print('\n'.join(lines))
 # %%
 fig, ax = plt.subplots(figsize=(6, 4))
 x = list(range(len(domains)))
-turc2019.plot_sweep(ax, x, mean, std, flat_mean, teacher_acc)
+plots.plot_sweep(ax, x, mean, std, flat_mean, teacher_acc)
 ax.set_xticks(x, domains)
 ax.set_xlabel('transfer-set domain (less similar to the labeled task ->)')
 ax.set_title(f'WR-F6: transfer-set domain, student {SIZE} ({PRESET}, {len(SEEDS)} seeds)')

@@ -19,7 +19,7 @@
 # %%
 import matplotlib.pyplot as plt
 
-from minilab import paths, plots, report, turc2019
+from minilab import analysis, experiments, paths, plots, report
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -43,7 +43,7 @@ plots.use_style()
 # ## 1 Load saved runs
 
 # %%
-plan, students, teachers = turc2019.load_runs('wr_compound', PRESET, RUNS_ROOT, RERUN and not SMOKE,
+plan, students, teachers = experiments.load_runs('wr_compound', PRESET, RUNS_ROOT, RERUN and not SMOKE,
                                              **overrides)
 teacher_acc = teachers['test_accuracy'].iloc[0]
 students[['procedure', 'size', 'seed', 'test_accuracy']].head()
@@ -52,15 +52,15 @@ students[['procedure', 'size', 'seed', 'test_accuracy']].head()
 # ## 2 Compute: mean and spread over seeds
 
 # %%
-mean, std = turc2019.summarise(students, by='size')
+mean, std = analysis.summarise(students, by='size')
 sizes = list(students.sort_values('params')['size'].unique())
-turc2019.require(mean, ORDER, 'wr_compound', PRESET)
+analysis.require(mean, ORDER, 'wr_compound', PRESET)
 mean, std = mean.reindex(sizes)[ORDER], std.reindex(sizes)[ORDER]
 lines, holds = [], True
 for size in sizes:
     ok = bool(mean.loc[size, 'PD'] > mean.loc[size, 'PF'] > mean.loc[size, 'D'])
     holds &= ok
-    lines.append(f'{size}: ' + ', '.join(f'{p} {turc2019.cell(mean, std, size, p)}' for p in ORDER)
+    lines.append(f'{size}: ' + ', '.join(f'{p} {analysis.cell(mean, std, size, p)}' for p in ORDER)
                  + f" -> {'holds' if ok else 'does not hold'}")
 print('paper: PD > PF > D with one unlabeled pool for both pre-training and distillation')
 print('\n'.join(lines))

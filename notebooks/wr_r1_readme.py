@@ -21,7 +21,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import models, paths, plots, report, turc2019
+from minilab import analysis, experiments, models, paths, plots, report
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -45,7 +45,7 @@ plots.use_style()
 # ## 1 Load saved runs
 
 # %%
-plan, students, _ = turc2019.load_runs('wr_readme', PRESET, RUNS_ROOT, RERUN and not SMOKE, **overrides)
+plan, students, _ = experiments.load_runs('wr_readme', PRESET, RUNS_ROOT, RERUN and not SMOKE, **overrides)
 scale = 'paper' if PRESET == 'paper' else 'mini'
 names = {models.size_name(*models.parse_size(s, scale)): s for s in SIZES}
 students['name'] = students['size'].map(names)
@@ -55,8 +55,8 @@ students[['task', 'name', 'size', 'seed', 'test_accuracy']].head()
 # ## 2 Compute: mean and spread over seeds, and a macro score
 
 # %%
-mean, std = turc2019.summarise(students, by='name', column='task')
-turc2019.require(mean, TASKS, 'wr_readme', PRESET)
+mean, std = analysis.summarise(students, by='name', column='task')
+analysis.require(mean, TASKS, 'wr_readme', PRESET)
 order = [s for s in SIZES if s in mean.index]
 mean, std = mean.reindex(order), std.reindex(order)
 mean['macro'] = mean[[t for t in TASKS if t in mean.columns]].mean(axis=1)
@@ -64,7 +64,7 @@ params = students.groupby('name')['params'].first().reindex(order)
 macro = mean['macro']
 holds = bool(macro.is_monotonic_increasing and macro.nunique() == len(macro))
 lines = [', '.join(f'{s} ({params[s] / 1e6:.2f}M) {macro[s]:.1f}' for s in order)]
-lines += [f'{t}: ' + ', '.join(f'{s} {turc2019.cell(mean, std, s, t)}' for s in order) for t in TASKS]
+lines += [f'{t}: ' + ', '.join(f'{s} {analysis.cell(mean, std, s, t)}' for s in order) for t in TASKS]
 print('README: the score grows with size, Tiny < Mini < Small < Medium')
 print('macro: ' + '\n'.join(lines))
 mean.round(2)

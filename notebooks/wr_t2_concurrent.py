@@ -11,7 +11,7 @@
 # | PF | MLM pre-training of the student itself, fine-tuning on D_L |
 # | PD | the same pre-training, distillation on D_T from the fine-tuned teacher, fine-tuning |
 # | PKD-like | the bottom layers of the pre-trained teacher-sized model (as BERT-PKD initialises), then PD's distillation and fine-tuning |
-# | DistilBERT-like | the kit's DistilBERT general distillation of that same pre-trained model (`minilab.sanh2019`, its 'full' student, teacher layers 0, 2, 4), then fine-tuning |
+# | DistilBERT-like | the kit's DistilBERT general distillation of that same pre-trained model (`minilab.methods.distilbert`, its 'full' student, teacher layers 0, 2, 4), then fine-tuning |
 #
 # At mini scale the teacher is the L6_H192 model of WR-F4 and the student
 # L3_H192. Two differences from the paper's rows: the PKD-like student has no
@@ -28,7 +28,8 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, paths, plots, report, turc2019
+from minilab import analysis, experiments, paths, plots, report
+from minilab.papers import turc2019
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -53,7 +54,7 @@ plots.use_style()
 # ## 1 Load saved runs
 
 # %%
-plan, students, teachers = turc2019.load_runs('wr_concurrent', PRESET, RUNS_ROOT, RERUN and not SMOKE,
+plan, students, teachers = experiments.load_runs('wr_concurrent', PRESET, RUNS_ROOT, RERUN and not SMOKE,
                                              **overrides)
 # PKD-like runs are PD runs and DistilBERT-like runs PF runs: the plan names the rows
 students['system'] = students['run_id'].map(
@@ -65,14 +66,14 @@ students[['system', 'procedure', 'size', 'seed', 'params', 'test_accuracy']].hea
 # ## 2 Compute: mean and spread over seeds
 
 # %%
-mean, std = turc2019.summarise(students, by='size', column='system')
-turc2019.require(mean, SYSTEMS, 'wr_concurrent', PRESET)
+mean, std = analysis.summarise(students, by='size', column='system')
+analysis.require(mean, SYSTEMS, 'wr_concurrent', PRESET)
 size = mean.index[0]  # one student size
 params = students.groupby('system')['params'].first()
 kit = pd.DataFrame({'test accuracy': mean.loc[size, SYSTEMS], 'std': std.loc[size, SYSTEMS],
                     'params': params.reindex(SYSTEMS)}).rename_axis('system')
 concurrent = [s for s in ('PKD', 'DistilBERT') if s in SYSTEMS]
-lines = [f'{size}: ' + ', '.join(f'{s} {turc2019.cell(mean, std, size, s)}' for s in SYSTEMS)
+lines = [f'{size}: ' + ', '.join(f'{s} {analysis.cell(mean, std, size, s)}' for s in SYSTEMS)
          + f' (teacher {teacher_acc:.1f})']
 # the paper: PF within a point of (or above) PKD and DistilBERT; PD at least as good as them
 pf_competitive = [bool(kit.loc['PF', 'test accuracy'] >= kit.loc[s, 'test accuracy'] - 1) for s in concurrent]
@@ -110,7 +111,7 @@ published = (glue.reindex([PUBLISHED[s] for s in SYSTEMS] + ['BERT-base teacher'
              .rename_axis(index='row', columns=None))
 side_by_side = published.add_prefix('paper: ')
 side_by_side.insert(0, f"kit: {students['task'].iloc[0]} test accuracy",
-                    [turc2019.cell(mean, std, size, s) for s in SYSTEMS] + [f'{teacher_acc:.1f}'])
+                    [analysis.cell(mean, std, size, s) for s in SYSTEMS] + [f'{teacher_acc:.1f}'])
 side_by_side
 
 # %% [markdown]

@@ -30,7 +30,7 @@ def train(out):
     """Fine-tune a 1-layer BERT on 64 rows for 2 epochs; rank 0 writes weights and history."""
     from accelerate import PartialState
 
-    from minilab import data, distill, models
+    from minilab import data, models, objectives
     from minilab.train import fit
     state = PartialState(cpu=True)  # as fit's Accelerator: without cpu=True a CPU-only run stays single-process
     tok = data.load_tokenizer('world')
@@ -40,7 +40,7 @@ def train(out):
     config = models.bert_config(1, 32, len(tok), max_position_embeddings=32,
                                 hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
     model = models.init_random(config, 2)
-    result = fit(model, distill.supervised(), {'ce': 1.0}, train_set, tok, dev_data=dev, epochs=2,
+    result = fit(model, objectives.compose({'ce': 1.0}), {'ce': 1.0}, train_set, tok, dev_data=dev, epochs=2,
                  lr=3e-3, batch_size=GLOBAL_BATCH // state.num_processes, warmup=0.25, seed=0,
                  progress=False)
     if state.is_main_process:

@@ -14,7 +14,7 @@ import pytest
 
 from minilab import cli, experiments, paths
 from minilab.experiments import ExperimentError
-from minilab.stages import PROCEDURES
+from minilab.methods.pretrained_distillation import PROCEDURES
 
 SUBPROCESS_CASES = {
     'nope': ['run', 'nope'],

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from minilab import losses as L
-from minilab.losses import (LOSSES, RepresentationProjection, cosine_loss, cross_entropy_loss, hard_label_loss,
+from minilab.losses import (RepresentationProjection, cosine_loss, cross_entropy_loss, hard_label_loss,
                             kl_div_loss, logit_mse_loss, mlm_loss, representation_loss, soft_cross_entropy,
                             span_kl_loss)
 
@@ -206,6 +206,12 @@ def test_span_kl_by_hand():
     close(loss, (4 * kl_vs_uniform(p) + 0.0) / 2)
 
 
-def test_losses_registry():
-    assert set(LOSSES) == {'soft_ce', 'kl', 'mlm', 'cos', 'logit_mse', 'hard', 'ce', 'rep', 'span_kl'}
-    assert LOSSES['kl'] is L.kl_div_loss and all(callable(f) for f in LOSSES.values())
+def test_patient_loss_by_hand():
+    """Sun et al. 2019 L_PT: MSE of L2-normalised [CLS] states, mean over all elements."""
+    s = torch.tensor([[[3.0, 4.0], [1.0, 0.0]]])      # [B=1, J=2, H=2]
+    t = torch.tensor([[[0.0, 2.0], [5.0, 0.0]]])
+    # normalised: s -> (0.6, 0.8), (1, 0); t -> (0, 1), (1, 0)
+    expected = ((0.6 - 0) ** 2 + (0.8 - 1) ** 2 + 0 + 0) / 4
+    assert L.patient_loss(s, t).item() == pytest.approx(expected, rel=1e-6)
+    assert L.patient_loss(t * 7, t).item() == pytest.approx(0.0, abs=1e-7)  # scale-free
+

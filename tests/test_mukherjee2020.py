@@ -9,8 +9,9 @@ import math
 import pytest
 import torch
 
-from minilab import data, experiments, losses, models, mukherjee2020 as mh, paths, runs
-from minilab import xtremedistil as xd
+from minilab import data, experiments, losses, models, objectives, paths, runs
+from minilab.methods import xtremedistil as xd
+from minilab.papers import mukherjee2020 as mh
 from minilab.experiments import ExperimentError
 
 VOCAB = 30
@@ -37,13 +38,13 @@ def batch(B=4, T=7, labels=3, dense=8, gold=True):
 
 def test_objective_terms_match_the_losses():
     model, b = student().eval(), batch()
-    terms = xd.objective('mse')(model, b)
-    assert set(terms) == {'rep', 'logit_mse', 'hard', 'ce'}
+    terms = objectives.compose({'rep_mse': 1, 'logit_mse': 1, 'hard': 1, 'ce': 1})(model, b)
+    assert set(terms) == {'rep_mse', 'logit_mse', 'hard', 'ce'}
     out = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'])
     assert torch.allclose(terms['logit_mse'], ((out.logits - b['teacher_logits']) ** 2).mean())
     pseudo = b['teacher_logits'].argmax(-1)
     assert torch.allclose(terms['hard'], torch.nn.functional.cross_entropy(out.logits, pseudo))
-    assert torch.allclose(terms['rep'], ((out.representation - b['teacher_repr']) ** 2).mean())
+    assert torch.allclose(terms['rep_mse'], ((out.representation - b['teacher_repr']) ** 2).mean())
     # the -100 row (a transfer row of a mixed batch) has no gold label
     keep = b['label'] != -100
     assert torch.allclose(terms['ce'], torch.nn.functional.cross_entropy(out.logits[keep],
@@ -53,23 +54,26 @@ def test_objective_terms_match_the_losses():
 @pytest.mark.parametrize('kind', losses.REPRESENTATION_KINDS)
 def test_objective_rep_kinds(kind):
     model, b = student().eval(), batch()
-    rep = xd.objective(kind)(model, b)['rep']
+    term = objectives.rep_term(kind)
+    rep = objectives.compose({term: 1.0})(model, b)[term]
     out = model(input_ids=b['input_ids'], attention_mask=b['attention_mask'])
     assert torch.allclose(rep, losses.representation_loss(out.representation, b['teacher_repr'], kind))
 
 
-def test_objective_uses_only_the_columns_present():
-    b = batch(gold=False)
-    del b['teacher_repr']
-    assert set(xd.objective()(student(), b)) == {'logit_mse', 'hard'}
+def test_stage_weights_name_the_representation_term():
+    assert xd.stage_weights('rep', 'kl') == {'rep_kl': 1.0}
+    assert xd.stage_weights('joint', 'cosine') == {'rep_cos': 1.0, 'logit_mse': 1.0, 'ce': 1.0}
+    assert xd.stage_weights('hard') == {'ce': 1.0}  # gold + teacher-labelled rows
+    with pytest.raises(ValueError, match="unknown rep_loss 'l1'; valid: mse, kl, cosine"):
+        xd.stage_weights('rep', 'l1')
 
 
 def test_projection_when_widths_differ():
     wrapped = xd.WithProjection(student(dense=8), teacher_dim=12)
     b = batch(dense=12)
-    terms = xd.objective('cosine')(wrapped, b)
-    assert terms['rep'].shape == ()
-    terms['rep'].backward()
+    terms = objectives.compose({'rep_cos': 1.0})(wrapped, b)
+    assert terms['rep_cos'].shape == ()
+    terms['rep_cos'].backward()
     assert wrapped.proj.proj.weight.grad is not None
     # equal widths: identity, nothing extra to train
     assert not list(xd.WithProjection(student(dense=8), 8).proj.parameters())
@@ -95,7 +99,7 @@ def test_frozen_groups_do_not_move_in_fit():
     assert [p.requires_grad for p in model.lstm.parameters()] == [False] * 8
     before = {k: v.clone() for k, v in model.state_dict().items()}
     from minilab.train import fit
-    fit(model, xd.objective(), {'ce': 1.0}, ds, tok, epochs=1, batch_size=8, progress=False,
+    fit(model, objectives.compose({'ce': 1.0}), {'ce': 1.0}, ds, tok, epochs=1, batch_size=8, progress=False,
         weight_decay=0.0)
     after = model.state_dict()
     for name in before:

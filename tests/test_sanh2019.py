@@ -7,8 +7,16 @@ import shutil
 import pytest
 import torch
 
-from minilab import data, downstream, experiments, models, paths, runs, sanh2019, world, world_spans
+from minilab import data, experiments, models, objectives, paths, runs, world, world_spans
+from minilab.methods import distilbert, downstream
 
+
+
+class _Out:
+    """A model output with just the fields a term reads."""
+
+    def __init__(self, **fields):
+        self.__dict__.update(fields)
 
 def _softmax(z):
     e = [math.exp(v) for v in z]
@@ -30,32 +38,43 @@ def test_ce_term_is_t2_kl_over_non_pad_tokens():
         p_s = _softmax([v / T for v in s[0, i].tolist()])
         expected += sum(a * (math.log(a) - math.log(b)) for a, b in zip(p_t, p_s))
     expected = T ** 2 * expected / 2  # batchmean over the 2 real tokens
-    assert sanh2019.ce_term(s, t, mask, T).item() == pytest.approx(expected, rel=1e-5)
+    kl = objectives.TERMS['kl'].fn
+    pair = objectives.Pair(_Out(logits=s), {'logits': t}, {'attention_mask': mask}, temperature=T)
+    assert kl(pair).item() == pytest.approx(expected, rel=1e-5)
     # restricted to the masked positions (labels != -100): only position 1 counts
     labels = torch.tensor([[-100, 7, -100]])
     p_t = _softmax([v / T for v in t[0, 1].tolist()])
     p_s = _softmax([v / T for v in s[0, 1].tolist()])
     only = T ** 2 * sum(a * (math.log(a) - math.log(b)) for a, b in zip(p_t, p_s))
-    assert sanh2019.ce_term(s, t, mask, T, mlm_labels=labels).item() == pytest.approx(only, rel=1e-5)
+    pair = objectives.Pair(_Out(logits=s), {'logits': t}, {'attention_mask': mask}, labels, T,
+                           restrict_kl_to_mask=True)
+    assert kl(pair).item() == pytest.approx(only, rel=1e-5)
 
 
 def test_mlm_term_counts_masked_positions_only():
     logits = torch.tensor([[[2.0, 0.0, 0.0], [0.0, 1.0, 0.0], [9.0, 9.0, 9.0]]])
     labels = torch.tensor([[0, 1, -100]])
     expected = (-math.log(_softmax([2, 0, 0])[0]) - math.log(_softmax([0, 1, 0])[1])) / 2
-    assert sanh2019.mlm_term(logits, labels).item() == pytest.approx(expected, rel=1e-5)
+    pair = objectives.Pair(_Out(logits=logits), {}, {}, mlm_labels=labels)
+    assert objectives.TERMS['mlm'].fn(pair).item() == pytest.approx(expected, rel=1e-5)
 
 
 def test_cos_term_is_one_minus_cosine_over_non_pad_tokens():
     h_s = torch.tensor([[[1.0, 0.0], [1.0, 1.0], [3.0, 4.0]]])
     h_t = torch.tensor([[[0.0, 1.0], [2.0, 2.0], [-3.0, -4.0]]])
     mask = torch.tensor([[1, 1, 0]])  # orthogonal (1 - 0) and parallel (1 - 1); pad ignored
-    assert sanh2019.cos_term(h_s, h_t, mask).item() == pytest.approx(0.5, abs=1e-6)
-    assert sanh2019.cos_term(h_s, h_t, torch.ones(1, 3)).item() == pytest.approx((1 + 0 + 2) / 3, abs=1e-6)
+    cos = objectives.TERMS['cos'].fn
+
+    def pair(m):
+        return objectives.Pair(_Out(hidden_states=(h_s,)), {'hidden_states': (h_t,)}, {'attention_mask': m})
+    assert cos(pair(mask)).item() == pytest.approx(0.5, abs=1e-6)
+    assert cos(pair(torch.ones(1, 3))).item() == pytest.approx((1 + 0 + 2) / 3, abs=1e-6)
 
 
 # -----------------------------------------------------------------------------
 # the objective and the student
+
+TRIPLE = {'kl': 5.0, 'mlm': 2.0, 'cos': 1.0}
 
 
 @pytest.fixture(scope='module')
@@ -79,26 +98,30 @@ def test_objective_terms_vanish_for_an_exact_copy(tok, teacher):
     """A DistilBERT copy of every teacher layer (token types folded in) computes the
     teacher's function: L_ce and L_cos are 0, L_mlm is the teacher's own MLM loss."""
     copy = models.to_distilbert(teacher, list(range(4)), fold_token_type=True).eval()
-    objective = sanh2019.general_distillation(teacher, tok, seed=3)
+    objective = distilbert.general_distillation(teacher, tok, TRIPLE, seed=3)
     terms = objective(copy, _batch(tok))
-    assert set(terms) == {'ce', 'mlm', 'cos'}
-    assert terms['ce'].item() < 1e-6 and terms['cos'].item() < 1e-6
-    masked_teacher = sanh2019.general_distillation(teacher, tok, seed=3)(teacher, _batch(tok))
+    assert set(terms) == {'kl', 'mlm', 'cos'}
+    assert terms['kl'].item() < 1e-6 and terms['cos'].item() < 1e-6
+    masked_teacher = distilbert.general_distillation(teacher, tok, TRIPLE, seed=3)(teacher, _batch(tok))
     assert terms['mlm'].item() == pytest.approx(masked_teacher['mlm'].item(), rel=1e-5)
     # a half-depth student differs from the teacher, and every term trains it
-    student = sanh2019.new_student(teacher)
+    student = distilbert.new_student(teacher)
     terms = objective(student, _batch(tok))
-    assert terms['ce'].item() > 0 and terms['cos'].item() > 0
-    total = 5.0 * terms['ce'] + 2.0 * terms['mlm'] + 1.0 * terms['cos']
+    assert terms['kl'].item() > 0 and terms['cos'].item() > 0
+    total = 5.0 * terms['kl'] + 2.0 * terms['mlm'] + 1.0 * terms['cos']
     total.backward()
     assert student.distilbert.transformer.layer[0].attention.q_lin.weight.grad is not None
     assert all(p.grad is None for p in teacher.parameters())  # the teacher stays frozen
     # without L_ce and L_cos the teacher is not run at all
-    assert set(sanh2019.general_distillation(teacher, tok, need_teacher=False)(student, _batch(tok))) == {'mlm'}
+    calls = []
+    handle = teacher.register_forward_hook(lambda *a: calls.append(1))
+    only_mlm = distilbert.general_distillation(teacher, tok, {'mlm': 2.0})(student, _batch(tok))
+    handle.remove()
+    assert set(only_mlm) == {'mlm'} and not calls
 
 
 def test_student_is_half_depth_distilbert_from_every_other_layer(teacher):
-    student = sanh2019.new_student(teacher)
+    student = distilbert.new_student(teacher)
     assert student.config.model_type == 'distilbert' and student.config.n_layers == 2
     names = [n for n, _ in student.named_parameters()]
     assert not any('token_type' in n or 'pooler' in n for n in names)
@@ -110,15 +133,15 @@ def test_student_is_half_depth_distilbert_from_every_other_layer(teacher):
     assert torch.equal(student.distilbert.embeddings.word_embeddings.weight,
                        teacher.bert.embeddings.word_embeddings.weight)
     assert torch.equal(student.vocab_transform.weight, teacher.cls.predictions.transform.dense.weight)
-    explicit = sanh2019.new_student(teacher, 2, layer_map=[1, 3])
+    explicit = distilbert.new_student(teacher, 2, layer_map=[1, 3])
     assert torch.equal(explicit.distilbert.transformer.layer[1].attention.q_lin.weight,
                        teacher.bert.encoder.layer[3].attention.self.query.weight)
     assert models.distilbert_layer_map(12, 6) == [0, 2, 4, 7, 9, 11]  # the official map
-    random = sanh2019.new_student(teacher, init='random')
+    random = distilbert.new_student(teacher, init='random')
     assert not torch.equal(random.distilbert.transformer.layer[0].attention.q_lin.weight,
                            teacher.bert.encoder.layer[0].attention.self.query.weight)
     with pytest.raises(ValueError, match="unknown student init 'zeros'; valid: teacher, random"):
-        sanh2019.new_student(teacher, init='zeros')
+        distilbert.new_student(teacher, init='zeros')
 
 
 def test_parameter_counts_at_paper_size():
@@ -169,11 +192,11 @@ def test_span_objective_kl_vanishes_against_own_logits(tok):
     model = AutoModelForQuestionAnswering.from_config(config).eval()
     feats = world_spans.tokenize_spans(world_spans.load_task('world/span_qa', 4, 4, 4).train, tok, 64)
     soft = downstream.span_logits(model, feats, tok, pad_to=64)
-    from minilab.train import collate
+    from minilab.batching import collate
     batch = collate(tok)([dict(feats[i], teacher_logits=soft[i]) for i in range(len(feats))])
     assert batch['label'].shape == (4, 2) and batch['teacher_logits'].shape == (4, 2, 64)
-    terms = downstream.span_objective()(model, batch)
-    assert terms['kl'].item() < 1e-5 and terms['ce'].item() > 0
+    terms = objectives.compose({'ce': 0.5, 'span_kl': 0.5}, temperature=2.0)(model, batch)
+    assert terms['span_kl'].item() < 1e-5 and terms['ce'].item() > 0
 
 
 # -----------------------------------------------------------------------------

@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 import torch
 
-from minilab import experiments, models, paths, runs, stages, turc2019
+from minilab import analysis, experiments, models, paths, runs, stages
+from minilab.methods import pretrained_distillation
+from minilab.methods.base import checkpoint_dir
+from minilab.papers import turc2019
 from minilab.experiments import ExperimentError
 
 
@@ -120,12 +123,17 @@ def test_concurrent_plan_rows_and_their_shared_stages():
     teacher, = plan.ids('teacher')  # WR-F4's teacher
     assert teacher in experiments.build_plan('wr_main', 'mini').configs
     teacher_init = plan.configs[teacher]['init']
-    # PF: WR-F2's depth-3 runs; PKD-like: WR-F2's truncation with PD
+    # PF: WR-F2's depth-3 runs; PKD: WR-F2's truncation with PD, plus the patient loss
     init = experiments.build_plan('wr_init', 'mini', depths=[3], init_modes=['pretrain', 'truncate'],
                                   procedures=['PF', 'PD'], epochs=p['epochs'])
-    assert {runs.run_id(c) for c in students['PF'] + students['PKD']} <= set(init.configs)
+    assert {runs.run_id(c) for c in students['PF']} <= set(init.configs)
     assert all(c['init'] == teacher_init and c['init_mode'] == 'truncate' and c['procedure'] == 'PD'
                and c['teacher'] == teacher for c in students['PKD'])
+    assert all(c['loss'] == {'soft_ce': 1.0, 'patient': 100.0} and c['patient_layers'] == [2, 4]
+               for c in students['PKD'])  # PKD-Skip: teacher layers 2 and 4 of 6
+    without_patient = [{k: v for k, v in dict(c, loss='soft_ce').items() if k != 'patient_layers'}
+                       for c in students['PKD']]
+    assert {runs.run_id(c) for c in without_patient} <= set(init.configs)
     assert all(c['procedure'] == 'PD' and 'init_mode' not in c for c in students['PD'])
     # DistilBERT-like: PF from db_main's 'full' general student, distilled from
     # this plan's pre-trained teacher-sized model (db_main's recipe, sanh2019)
@@ -161,8 +169,8 @@ def pretrained_dir(tmp_path_factory):
 
 
 def _student(folder, mode, L=2, H=32):
-    config = dict(init=folder, init_mode=mode, max_length=16)
-    return stages._init_student(_Plan(), config, L, H, 50, num_labels=2)
+    config = dict(init=folder, init_mode=mode, max_length=16, L=L, H=H)
+    return pretrained_distillation.init_student(_Plan(), config, num_labels=2, vocab_size=50)
 
 
 def test_truncation_copies_the_bottom_layers(pretrained_dir):
@@ -214,21 +222,21 @@ def test_summarise_by_sweep_value():
     df = pd.DataFrame({'transfer_size': [100, 100, 100, 100, 200, 200],
                        'procedure': ['D', 'D', 'PD', 'PD', 'D', 'PD'],
                        'test_accuracy': [60.0, 70.0, 80.0, 80.0, 75.0, 85.0]})
-    mean, std = turc2019.summarise(df, by='transfer_size')
+    mean, std = analysis.summarise(df, by='transfer_size')
     assert mean.loc[100, 'D'] == 65.0 and mean.loc[200, 'PD'] == 85.0
     assert std.loc[100, 'D'] == pytest.approx(7.0710678)  # sample std of 60, 70
     assert std.loc[100, 'PD'] == 0.0
-    assert turc2019.cell(mean, std, 100, 'D') == '65.0±7.1'
-    assert turc2019.cell(mean, std, 200, 'D') == '75.0±-'  # one seed: no spread
+    assert analysis.cell(mean, std, 100, 'D') == '65.0±7.1'
+    assert analysis.cell(mean, std, 200, 'D') == '75.0±-'  # one seed: no spread
 
 
 def test_require_names_the_missing_cells():
     df = pd.DataFrame({'size': ['a', 'a', 'b'], 'procedure': ['PF', 'basic', 'PF'],
                        'test_accuracy': [60.0, 70.0, 80.0]})
-    mean, _ = turc2019.summarise(df, by='size')
-    turc2019.require(mean, ['PF', 'basic'], 'wr_depth_width', 'mini')  # every column has a run
+    mean, _ = analysis.summarise(df, by='size')
+    analysis.require(mean, ['PF', 'basic'], 'wr_depth_width', 'mini')  # every column has a run
     with pytest.raises(runs.MissingRunsError, match='no saved runs of PF c, basic b, basic c yet'):
-        turc2019.require(mean, ['PF', 'basic'], 'wr_depth_width', 'mini', rows=['a', 'b', 'c'])
+        analysis.require(mean, ['PF', 'basic'], 'wr_depth_width', 'mini', rows=['a', 'b', 'c'])
 
 
 def test_a_stage_trained_by_two_papers_is_adopted_from_the_newest(tmp_path, monkeypatch):
@@ -243,8 +251,8 @@ def test_a_stage_trained_by_two_papers_is_adopted_from_the_newest(tmp_path, monk
     with pytest.raises(KeyError):  # no checkpoint in the cache: it must train (no runner for this toy)
         monkeypatch.setitem(stages.RUNNERS, 'pretrain', lambda *a: (_ for _ in ()).throw(KeyError('trained')))
         plan.run(rid)
-    (stages.checkpoint_dir(rid)).mkdir(parents=True)
-    (stages.checkpoint_dir(rid) / 'config.json').write_text('{}')
+    (checkpoint_dir(rid)).mkdir(parents=True)
+    (checkpoint_dir(rid) / 'config.json').write_text('{}')
     assert plan.execute(log=lambda m: None) == [rid]
     record = runs.load_record('mukherjee2020', rid)
     assert record['shared_from'] == 'sanh2019' and record['metrics'] == {'train_mlm_loss': 3.2}

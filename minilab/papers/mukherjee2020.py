@@ -22,14 +22,16 @@ Rough cost, not measured: BERT-Large fine-tuning dominates (IMDB ~0.5 h,
 AG News ~1.5 h, DBpedia ~6 h on one A100 at 128 tokens, 3 epochs); a
 300/600 BiLSTM stage over 50k transfer examples takes minutes.
 
-The students and their procedures are in `minilab.xtremedistil`; the teacher
-reuses the kit's 'pretrain' and 'teacher' stages. Experiments share their
+The students and their procedures are in `minilab.methods.xtremedistil`; the
+teacher reuses the kit's 'pretrain' and 'teacher' stages. Experiments share their
 base parameters, so a run two of them need (the labeled-only and stage-wise
 sentiment students, the sentiment teacher) has one id and is trained once.
 """
 import copy
 
-from minilab import data, losses, models, turc2019, world, xtremedistil
+from minilab import data, losses, models, world
+from minilab.methods import xtremedistil
+from minilab.methods.pretraining import init_ref
 from minilab.stages import Plan
 
 PAPER = 'mukherjee2020'
@@ -176,7 +178,7 @@ def validate(p):
             _choice('task', task, data.WORLD_TASKS)
     _choice('embeddings', p['embeddings'], xtremedistil.EMBEDDINGS)
     _choice('rep_loss', p['rep_loss'], losses.REPRESENTATION_KINDS)
-    xtremedistil._check_teacher_repr(p['teacher_repr'])
+    xtremedistil.check_teacher_repr(p['teacher_repr'])
     models.parse_size(p['teacher_size'], p['scale'])
     if not p['seeds'] or not all(isinstance(s, int) and s >= 0 for s in p['seeds']):
         raise ValueError(f"seeds must be a non-empty list of integers >= 0, got {p['seeds']!r}")
@@ -204,8 +206,8 @@ def _common(p, task):
 
 
 def _teacher(plan, p, task, train_size='preset', batch_size=None, epochs=None):
-    init = turc2019._init_ref(plan, p, p['teacher_init'], p['teacher_size'],
-                              p['teacher_pretrain_epochs'], teacher=True)
+    init = init_ref(plan, p, p['teacher_init'], p['teacher_size'],
+                    p['teacher_pretrain_epochs'], teacher=True)
     return plan.add(dict(kind='teacher', init=init, size=p['teacher_size'], lr=p['teacher_lr'],
                          epochs=epochs or p['teacher_epochs'], seed=0,
                          batch_size=batch_size or p['teacher_batch_size'],

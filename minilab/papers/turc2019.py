@@ -1,16 +1,16 @@
-"""Turc et al. 2019, Well-Read Students Learn Better: the plans of its experiments.
+"""Turc et al. 2019, Well-Read Students Learn Better: the presets and plans of
+its experiments (the method itself: minilab.methods.pd and .pretraining).
 
 Each experiment is a flat parameter dict per preset (tiny / mini / paper) and a
 function that turns parameters into a `Plan` of stages (see minilab.stages).
-They are registered in `minilab.experiments.EXPERIMENTS`.
+`minilab.experiments` lists them.
 """
-import statistics
-import time
-
-import torch
-
-from minilab import data, models, runs, world
-from minilab.stages import DISTILLED, PRETRAINED, PROCEDURES, RUNNERS, Plan
+from minilab import data, models, objectives, runs, world
+from minilab.methods import distilbert
+from minilab.methods.pretrained_distillation import DISTILLED, PRETRAINED, PROCEDURES
+from minilab.methods.pretraining import init_ref, pretrain_config
+from minilab.papers import sanh2019
+from minilab.stages import Plan
 
 # -----------------------------------------------------------------------------
 # Turc et al. 2019, main result (WR-F4): basic / D / PF / PD across student sizes
@@ -94,29 +94,6 @@ WR_MAIN_PRESETS = {
 WR_MAIN_NLI_TASKS = {'mini': 'world/nli', 'tiny': 'world/nli', 'paper': 'glue/mnli'}
 
 
-def _pretrain_config(p, size, epochs, teacher=False):
-    L, H = models.parse_size(size, p['scale'])
-    return dict(kind='pretrain', size=models.size_name(L, H), L=L, H=H, tokenizer=p['tokenizer'],
-                world_version=world.WORLD_VERSION,
-                corpus=p['corpus'], corpus_size=p['corpus_size'], max_length=p['max_length'],
-                epochs=epochs, lr=p['teacher_pretrain_lr'] if teacher else p['pretrain_lr'],
-                batch_size=p['pretrain_batch_size'], seed=0, mlm_smoothing=p['mlm_smoothing'],
-                mlm_probability=p['pretrain_mlm_probability'],
-                # shuffled batches: length-grouped ones (the loop's legacy default)
-                # put sentences of one kind together, and the world-5 teacher then
-                # reached only 16/28 on the adjective probe where shuffled reached 28/28
-                length_grouping=False,
-                mixed_precision=p.get('mixed_precision', 'no'))
-
-
-def _init_ref(plan, p, template, size, epochs, teacher=False):
-    """A pretrain stage of this plan, or a hub name / local path from a template."""
-    if template == 'pretrain':
-        return plan.add(_pretrain_config(p, size, epochs, teacher))
-    L, H = models.parse_size(size, p['scale'])
-    return template.format(L=L, H=H, A=max(1, H // 64))
-
-
 def _task_config(p):
     return dict(task=p['task'], domain=p['domain'], train_size=p['train_size'],
                 dev_size=p['dev_size'], test_size=p['test_size'], tokenizer=p['tokenizer'],
@@ -125,7 +102,7 @@ def _task_config(p):
 
 
 def _teacher(plan, p, task):
-    teacher_init = _init_ref(plan, p, p['teacher_init'], p['teacher_size'],
+    teacher_init = init_ref(plan, p, p['teacher_init'], p['teacher_size'],
                              p['teacher_pretrain_epochs'], teacher=True)
     teacher = plan.add(dict(kind='teacher', init=teacher_init, size=p['teacher_size'],
                             lr=p['teacher_lr'], epochs=p['teacher_epochs'], seed=0,
@@ -159,7 +136,7 @@ def plan_wr_main(p):
     _, teacher = _teacher(plan, p, task)
     for size in p['sizes']:
         L, H = models.parse_size(size, p['scale'])
-        pretrained = _init_ref(plan, p, p['student_init'], size, p['pretrain_epochs'])
+        pretrained = init_ref(plan, p, p['student_init'], size, p['pretrain_epochs'])
         for seed in p['seeds']:
             for proc in p['procedures']:
                 for transfer_size in p.get('transfer_sizes', [p['transfer_size']]):
@@ -261,7 +238,7 @@ def plan_wr_init(p):
         size = models.size_name(depth, H)
         for mode in p['init_modes']:
             if mode == 'pretrain':
-                init = _init_ref(plan, p, p['student_init'], size, p['pretrain_epochs'])
+                init = init_ref(plan, p, p['student_init'], size, p['pretrain_epochs'])
             else:
                 init = teacher_init
             for seed in p['seeds']:
@@ -350,7 +327,7 @@ def plan_wr_depth_width(p):
     needs_pretraining = any(PRETRAINED[proc] for proc in p['procedures'])  # basic alone does not
     for size in p['sizes']:
         L, H = models.parse_size(size, p['scale'])
-        pretrained = _init_ref(plan, p, p['student_init'], size, p['pretrain_epochs']) \
+        pretrained = init_ref(plan, p, p['student_init'], size, p['pretrain_epochs']) \
             if needs_pretraining else None
         for seed in p['seeds']:
             for proc in p['procedures']:
@@ -387,7 +364,7 @@ def plan_wr_compound(p):
     transfer = dict(pool=p['transfer_pool'], size=p['transfer_size'], domain=p['transfer_domain'], seed=0)
     for size in p['sizes']:
         L, H = models.parse_size(size, p['scale'])
-        pretrain = _pretrain_config(p, size, p['compound_pretrain_epochs'])
+        pretrain = pretrain_config(p, size, p['compound_pretrain_epochs'])
         pretrain.update(corpus='transfer', corpus_transfer=transfer, corpus_size=p['transfer_size'])
         pooled = plan.add(pretrain)
         for seed in p['seeds']:
@@ -422,7 +399,7 @@ def plan_wr_readme(p):
         task_config = _task_config(dict(p, task=task))
         for size in p['sizes']:
             L, H = models.parse_size(size, p['scale'])
-            pretrained = _init_ref(plan, p, p['student_init'], size, p['pretrain_epochs'])
+            pretrained = init_ref(plan, p, p['student_init'], size, p['pretrain_epochs'])
             for seed in p['seeds']:
                 for proc in p['procedures']:
                     plan.add(_student(p, proc, L, H, pretrained, seed, task_config, teacher=None))
@@ -439,11 +416,14 @@ def _validate_readme(p):
 # -----------------------------------------------------------------------------
 # WR-T2: comparison to concurrent work, at the mini analog of the paper's
 # 6-layer student (half the teacher's depth, at its width): PF and PD beside
-#   PKD         a PKD-like student (Sun et al. 2019): the bottom layers of the
-#               pre-trained teacher-sized model, then distillation from the
-#               fine-tuned teacher on the transfer set and fine-tuning (PD's stages)
+#   PKD         patient knowledge distillation (Sun et al. 2019, PKD-Skip): the
+#               bottom layers of the pre-trained teacher-sized model (their
+#               truncation init), then distillation from the fine-tuned teacher on
+#               the transfer set with the soft loss plus the patient loss on every
+#               (N/M)-th teacher layer's [CLS] (weight pkd_beta), then
+#               fine-tuning (PD's stages)
 #   DistilBERT  a DistilBERT-like student (Sanh et al. 2019): the kit's general
-#               distillation of the same pre-trained model (minilab.sanh2019),
+#               distillation of the same pre-trained model (minilab.methods.distilbert),
 #               then fine-tuning (PF's stage)
 
 CONCURRENT_SYSTEMS = ('PF', 'PD', 'PKD', 'DistilBERT')
@@ -463,15 +443,19 @@ WR_CONCURRENT_PRESETS = {
     # students, which sit near chance for the first few hundred steps; the six
     # 30-epoch L3_H192 runs (PF, DistilBERT-like) had their best dev score by
     # epoch 15 within 0.6 points (their histories; saved runs of commit 701b735)
+    # pkd_beta: the patient loss's weight; Sun et al. searched {10, 100, 500,
+    # 1000} and 100-500 did best; 100 here, not tuned on this world
     'mini': _concurrent_preset(WR_MAIN_MINI, student_size='L3_H192', systems=list(CONCURRENT_SYSTEMS),
-                               distilbert_init='sanh2019:mini', epochs=15),
+                               distilbert_init='sanh2019:mini', epochs=15, pkd_beta=100.0),
     'tiny': _concurrent_preset(WR_MAIN_PRESETS['tiny'], student_size='L1_H64',
-                               systems=list(CONCURRENT_SYSTEMS), distilbert_init='sanh2019:tiny'),
+                               systems=list(CONCURRENT_SYSTEMS), distilbert_init='sanh2019:tiny',
+                               pkd_beta=100.0),
     # the paper's setting: BERT-Base teacher, 6-layer students; the released
     # DistilBERT instead of 90 GPU-hours of general distillation
     'paper': _concurrent_preset(WR_MAIN_PRESETS['paper'], teacher_size='base',
                                 teacher_init='bert-base-uncased', student_size='L6_H768',
-                                systems=list(CONCURRENT_SYSTEMS), distilbert_init='distilbert-base-uncased'),
+                                systems=list(CONCURRENT_SYSTEMS), distilbert_init='distilbert-base-uncased',
+                                pkd_beta=100.0),
 }
 GENERAL_PREFIX = 'sanh2019:'
 
@@ -484,11 +468,12 @@ def _validate_concurrent(p):
     L, H = models.parse_size(p['student_size'], p['scale'])
     if H != teacher_H or L > teacher_L:
         raise ValueError(f"student_size {p['student_size']!r} must have the teacher's width {teacher_H} and "
-                         f"at most its {teacher_L} layers (the PKD-like student is its bottom layers); "
+                         f"at most its {teacher_L} layers (the PKD student is its bottom layers); "
                          f"valid: L1_H{teacher_H} .. L{teacher_L}_H{teacher_H}")
+    if 'PKD' in p['systems']:
+        objectives.pkd_skip_layers(teacher_L, L)  # PKD-Skip needs L to divide the teacher's depth
     spec = p['distilbert_init']
     if 'DistilBERT' in p['systems'] and spec.startswith(GENERAL_PREFIX):
-        from minilab import sanh2019  # sanh2019 imports this module
         if spec[len(GENERAL_PREFIX):] not in sanh2019.DB_PRESETS:
             valid = ', '.join(GENERAL_PREFIX + k for k in sanh2019.DB_PRESETS)
             raise ValueError(f"unknown distilbert_init {spec!r}; valid: {valid}, or a model name/path")
@@ -501,11 +486,10 @@ def _distilbert_init(plan, p, teacher_init):
     spec = p['distilbert_init']
     if not spec.startswith(GENERAL_PREFIX):
         return spec
-    from minilab import sanh2019  # sanh2019 imports this module
     L, _ = models.parse_size(p['student_size'], p['scale'])
     general = dict(sanh2019.DB_PRESETS[spec[len(GENERAL_PREFIX):]], tokenizer=p['tokenizer'],
                    max_length=p['max_length'], student_layers=L)
-    return sanh2019._general_student(plan, general, teacher_init, 'full')
+    return distilbert.general_student(plan, general, teacher_init, 'full')
 
 
 def _concurrent_start(plan, p, system, teacher_init):
@@ -514,23 +498,27 @@ def _concurrent_start(plan, p, system, teacher_init):
         return 'PD', teacher_init, 'truncate'
     if system == 'DistilBERT':
         return 'PF', _distilbert_init(plan, p, teacher_init), None
-    own = _init_ref(plan, p, p['student_init'], p['student_size'], p['pretrain_epochs'])
+    own = init_ref(plan, p, p['student_init'], p['student_size'], p['pretrain_epochs'])
     return system, own, None
 
 
 def _concurrent_students(plan, p):
     """(system, config) of every row and seed; adds the upstream stages to `plan`.
-    The PF runs are WR-F2's own-pre-training runs at the same depth and the
-    PKD-like runs its truncation runs with PD (same configs, same ids)."""
+    The PF runs are WR-F2's own-pre-training runs at the same depth (same
+    configs, same ids)."""
     task = _task_config(p)
     teacher_init, teacher = _teacher(plan, p, task)
     L, H = models.parse_size(p['student_size'], p['scale'])
+    teacher_L, _ = models.parse_size(p['teacher_size'], p['scale'])
     for system in p['systems']:
         proc, init, mode = _concurrent_start(plan, p, system, teacher_init)
         for seed in p['seeds']:
             cfg = _student(p, proc, L, H, init, seed, task, teacher)
             if mode:
                 cfg['init_mode'] = mode
+            if system == 'PKD':  # the patient loss beside the soft loss
+                cfg.update(loss={cfg['loss']: 1.0, 'patient': p['pkd_beta']},
+                           patient_layers=objectives.pkd_skip_layers(teacher_L, L))
             yield system, cfg
 
 
@@ -580,50 +568,6 @@ def plan_wr_grid(p):
     return plan
 
 
-def run_grid_latency(plan, rid, config, progress=False):
-    """Forward passes of random-initialised classifiers on fixed-length inputs
-    (no padding: every model sees the same tokens). For each batch size b the
-    result is the median over `repeats` passes of seconds per example, each pass
-    `examples_per_pass` examples. threads=0 keeps torch's default."""
-    wall_start = time.perf_counter()
-    vocab_size = config['vocab_size']
-    n, T = config['examples_per_pass'], config['max_length']
-    generator = torch.Generator().manual_seed(config['seed'])
-    ids = torch.randint(5, vocab_size, (n, T), generator=generator)
-    saved_threads = torch.get_num_threads()
-    if config['threads']:
-        torch.set_num_threads(config['threads'])
-    rows = []
-    try:
-        for L, H in config['grid'] + [config['teacher']]:
-            torch.manual_seed(0)
-            model = models.init_random(models.bert_config(L, H, vocab_size, max_position_embeddings=T), 2).eval()
-            row = dict(size=models.size_name(L, H), L=L, H=H, params=models.count_parameters(model),
-                       non_embedding_params=models.count_parameters(model.bert.encoder),
-                       teacher=[L, H] == config['teacher'])
-            for b in config['batch_sizes']:
-                batches = [ids[i:i + b] for i in range(0, n, b)]
-                with torch.inference_mode():
-                    model(input_ids=batches[0], attention_mask=torch.ones_like(batches[0]))  # warm-up
-                    times = []
-                    for _ in range(config['repeats']):
-                        start = time.perf_counter()
-                        for x in batches:
-                            model(input_ids=x, attention_mask=torch.ones_like(x))
-                        times.append((time.perf_counter() - start) / n)
-                row[f'ms_per_example_b{b}'] = 1000 * statistics.median(times)
-            rows.append(row)
-            if progress:
-                print(row, flush=True)
-    finally:
-        torch.set_num_threads(saved_threads)
-    runs.save_run(plan.paper, config, {'grid': rows, 'vocab_size': vocab_size},
-                  timings={'threads': config['threads'] or torch.get_num_threads(),
-                           'seconds': time.perf_counter() - wall_start})
-    return rid
-
-
-RUNNERS['grid_latency'] = run_grid_latency
 
 
 def _entry(presets, plan, notebook, about, validate=None):
@@ -655,69 +599,5 @@ EXPERIMENTS = {
                              'WR-F3: PF vs basic, deep-narrow vs shallow-wide at equal parameters',
                              _validate_depth_width),
     'wr_concurrent': _entry(WR_CONCURRENT_PRESETS, plan_wr_concurrent, 'wr_t2_concurrent',
-                            'WR-T2: PF / PD beside PKD-like and DistilBERT-like students', _validate_concurrent),
+                            'WR-T2: PF / PD beside PKD and DistilBERT-like students', _validate_concurrent),
 }
-
-
-# -----------------------------------------------------------------------------
-# what the notebooks compute from the saved runs
-
-
-def summarise(students, by, column='procedure', metric='test_accuracy'):
-    """Mean and standard deviation over seeds of `metric`, one row per value of
-    `by` (a size, a transfer-set size, a domain), one column per value of
-    `column` (a procedure, an init mode). Returns (mean, std) DataFrames."""
-    stats = students.groupby([by, column])[metric].agg(['mean', 'std']).reset_index()
-    mean = stats.pivot(index=by, columns=column, values='mean')
-    std = stats.pivot(index=by, columns=column, values='std')
-    return mean, std
-
-
-def cell(mean, std, row, col):
-    """'73.1±0.4' (the spread is over seeds; '±nan' with one seed reads '±-')."""
-    s = std.loc[row, col]
-    return f'{mean.loc[row, col]:.1f}±{s:.1f}' if s == s else f'{mean.loc[row, col]:.1f}±-'
-
-
-def load_runs(name, preset, root=None, rerun=False, **overrides):
-    """The plan of experiment `name` and its saved student and teacher runs
-    (DataFrames); rerun=True trains the missing runs first. Fails in one line
-    when nothing is saved."""
-    from minilab import experiments  # experiments imports this module
-    plan = experiments.build_plan(name, preset, **overrides)
-    if rerun:
-        plan.execute()
-    students = experiments.results(name, preset, root=root, **overrides)
-    teachers = experiments.results(name, preset, kind='teacher', root=root, **overrides)
-    missing = len(plan.ids('student')) - len(students)
-    print(f'{len(students)} student runs and {len(teachers)} teacher run(s) loaded; {missing} missing')
-    if students.empty:
-        raise runs.MissingRunsError(f'no saved runs of {name} ({preset}): run `minilab run {name} '
-                           f'--preset {preset}` or set RERUN=True')
-    return plan, students, teachers
-
-
-def plot_sweep(ax, x, mean, std, flat_mean, teacher_accuracy):
-    """D and PD along a sweep (error bars: std over seeds), with the
-    procedures that ignore the transfer set (PF, basic) and the teacher as
-    horizontal lines."""
-    for proc in ('D', 'PD'):
-        ax.errorbar(x, mean[proc], yerr=std[proc].fillna(0), marker='o', capsize=3, label=proc)
-    for proc, style in (('PF', ':'), ('basic', '-.')):
-        if proc in flat_mean:
-            ax.axhline(flat_mean[proc], linestyle=style, color='grey', label=f'{proc} (no D_T)')
-    ax.axhline(teacher_accuracy, color='black', linestyle='--', linewidth=1, label='teacher')
-    ax.set_ylabel('test accuracy (%)')
-    ax.legend(fontsize=8)
-
-
-def require(mean, columns, name, preset, rows=()):
-    """Raise MissingRunsError (reproduce: 'skipped') when a column the figure
-    needs has no saved run at all, e.g. a procedure of a half-finished batch;
-    with `rows`, also when one of those rows has no run in such a column."""
-    missing = [c for c in columns if c not in mean.columns]
-    missing += [f'{c} {r}' for c in columns if c in mean.columns for r in rows
-                if r not in mean.index or mean.loc[r, c] != mean.loc[r, c]]  # NaN: no run
-    if missing:
-        raise runs.MissingRunsError(f"no saved runs of {', '.join(map(str, missing))} yet: "
-                                    f'run `minilab run {name} --preset {preset}`')

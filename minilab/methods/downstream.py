@@ -9,17 +9,19 @@ on a task, with an optional task-time distillation "(D)", and batch-1 CPU latenc
     latency    batch-1 CPU inference time of several models over a full dev
                pass (Table 3), saved as a run record like any other measurement
 
-Registered in `minilab.stages.RUNNERS` by `minilab.sanh2019`.
+Both are stages of `minilab.stages.RUNNERS`.
 """
 import statistics
 import time
 
 import numpy as np
-import torch
 
-from minilab import data, distill, losses, models, runs, world_spans
-from minilab.stages import _save_model
-from minilab.train import collate, fit, model_inputs
+from minilab import data, inference, models, objectives, runs, world_spans
+from minilab.batching import collate
+from minilab.latency import time_passes
+from minilab.methods import base
+from minilab.objectives import model_inputs
+from minilab.train import fit
 
 # the metric a task's score is read from (GLUE conventions; world tasks: accuracy)
 SCORE_METRIC = {'glue/cola': 'mcc', 'world/span_qa': 'f1', 'squad': 'f1'}
@@ -84,54 +86,17 @@ def load_for_task(init, kind, num_labels, config=None):
     if kind == 'cls':
         return models.load_model(init, 'classifier', num_labels)
     with models.quiet_transformers():
-        return auto.from_pretrained(init, local_files_only=models._offline())
+        return auto.from_pretrained(init, local_files_only=models.offline())
 
 
 # -----------------------------------------------------------------------------
-# objectives and predictions for span extraction
+# predictions for span extraction
 
 
-def span_objective(temperature=2.0):
-    """SQuAD fine-tuning (BertForQuestionAnswering: mean of the start and end
-    cross-entropies) and, when the batch carries the teacher's start/end logits,
-    the "(D)" term of run_squad_w_distillation.py:
-    (KL_start + KL_end) / 2 * T**2 (losses.span_kl_loss)."""
-    def objective(model, batch):
-        out = model(**model_inputs(batch))
-        start, end = out.start_logits, out.end_logits
-        terms = {'ce': (losses.cross_entropy_loss(start, batch['label'][:, 0])
-                        + losses.cross_entropy_loss(end, batch['label'][:, 1])) / 2}
-        if 'teacher_logits' in batch:
-            t = batch['teacher_logits'][:, :, :start.shape[1]].to(start.dtype)
-            # distributions over each row's real tokens: the teacher's logits were
-            # computed in other batches, so padding positions (-1e4 there) are
-            # left out of the student's softmax too
-            pad = batch['attention_mask'] == 0
-            s_start, s_end = start.masked_fill(pad, -1e4), end.masked_fill(pad, -1e4)
-            terms['kl'] = losses.span_kl_loss(s_start, s_end, t[:, 0], t[:, 1], temperature)
-        return terms
-    return objective
-
-
-@torch.no_grad()
 def span_logits(model, dataset, tokenizer, batch_size=128, pad_to=None):
     """[N, 2, pad_to] start/end logits; padding positions get -1e4 (probability ~0)."""
-    was_training = model.training
-    model.eval()
-    device = next(model.parameters()).device
-    fn = collate(tokenizer, extra=())
     width = pad_to or max(len(ids) for ids in dataset['input_ids'])
-    out = np.full((len(dataset), 2, width), -1e4, dtype=np.float32)
-    for i in range(0, len(dataset), batch_size):
-        rows = [dataset[j] for j in range(i, min(i + batch_size, len(dataset)))]
-        batch = {k: v.to(device) for k, v in model_inputs(fn(rows)).items()}
-        res = model(**batch)
-        for j, row in enumerate(rows):
-            n = len(row['input_ids'])
-            out[i + j, 0, :n] = res.start_logits[j, :n].float().cpu().numpy()
-            out[i + j, 1, :n] = res.end_logits[j, :n].float().cpu().numpy()
-    model.train(was_training)
-    return out
+    return inference.predict(model, dataset, tokenizer, batch_size, pad_to=width)['logits']
 
 
 def evaluate_spans(model, dataset, tokenizer):
@@ -144,18 +109,6 @@ def evaluate_spans(model, dataset, tokenizer):
         em.append(world_spans.exact_match(text, row['answer']))
         f1.append(world_spans.f1_score(text, row['answer']))
     return {'em': 100 * float(np.mean(em)), 'f1': 100 * float(np.mean(f1))}
-
-
-def evaluate_classifier(model, dataset, tokenizer):
-    """Accuracy, macro-F1 and Matthews correlation (CoLA's GLUE metric), 0..100."""
-    from sklearn.metrics import accuracy_score, f1_score, matthews_corrcoef
-
-    from minilab.train import predict
-    pred = predict(model, dataset, tokenizer)['logits'].argmax(-1)
-    gold = np.asarray(dataset['label'])
-    return {'accuracy': 100 * accuracy_score(gold, pred),
-            'macro_f1': 100 * f1_score(gold, pred, average='macro'),
-            'mcc': 100 * matthews_corrcoef(gold, pred)}
 
 
 # -----------------------------------------------------------------------------
@@ -178,19 +131,15 @@ def run_finetune(plan, rid, config, progress=False):
 
     weights = {'ce': 1.0}
     if config.get('teacher'):  # "(D)": the fine-tuned teacher's outputs, computed once
-        teacher = load_for_task(plan.checkpoint(config['teacher']), kind, task.num_labels)
-        if kind == 'span':
-            soft = span_logits(teacher, train, tokenizer, pad_to=config['max_length'])
-        else:
-            from minilab.train import predict
-            soft = predict(teacher, train, tokenizer)['logits']
-        train = train.add_column('teacher_logits', [row.tolist() for row in soft])
-        weights = {'ce': config['alpha_task'], 'kl': config['alpha_kd']}
-    temperature = config.get('kd_temperature', 2.0)
-    if kind == 'span':
-        objective = span_objective(temperature)
-    else:
-        objective = distill.distillation(temperature) if config.get('teacher') else distill.supervised()
+        teacher_dir = plan.checkpoint(config['teacher'])
+        soft, _ = inference.teacher_outputs(
+            teacher_dir, train, _data_key(config), tokenizer, config['tokenizer'],
+            config['max_length'], ('logits',), pad_to=config['max_length'] if kind == 'span' else None,
+            load=lambda d: load_for_task(d, kind, task.num_labels))
+        train = inference.with_teacher_columns(train, soft)
+        weights = {'ce': config['alpha_task'],
+                   ('span_kl' if kind == 'span' else 'kl'): config['alpha_kd']}
+    objective = objectives.compose(weights, temperature=config.get('kd_temperature', 2.0))
 
     result = fit(model, objective, weights, train, tokenizer,
                  # span tasks have no dev accuracy to select on: keep the last
@@ -201,30 +150,27 @@ def run_finetune(plan, rid, config, progress=False):
                  seed=config['seed'], mixed_precision=config.get('mixed_precision', 'no'),
                  length_grouping=False, progress=progress,
                  desc=f"{config['role']} {config.get('variant', '')} {config['task']}")
-    evaluate = evaluate_spans if kind == 'span' else evaluate_classifier
+    evaluate = evaluate_spans if kind == 'span' else inference.evaluate
     dev_m, test_m = evaluate(model, dev, tokenizer), evaluate(model, test, tokenizer)
     metrics = {f'dev_{k}': v for k, v in dev_m.items()}
     metrics.update({f'test_{k}': v for k, v in test_m.items()})
     metric = SCORE_METRIC.get(config['task'], 'accuracy')
     metrics.update(score=test_m[metric], score_metric=metric, params=models.count_parameters(model))
     if config.get('save'):
-        _save_model(model, tokenizer, rid)
-    t = {k: result[k] for k in ('train_seconds', 'train_tokens', 'train_flops', 'steps',
-                                'non_embedding_params', 'processes', 'mixed_precision')}
-    runs.save_run(plan.paper, config, metrics, history=result['history'], timings=t)
+        base.save_model(model, tokenizer, rid)
+    runs.save_run(plan.paper, config, metrics, history=result['history'],
+                  timings=base.timings(result))
     return rid
+
+
+def _data_key(config):
+    """What the training rows of a finetune config are, for the teacher-output store."""
+    keys = ('task', 'train_size', 'dev_size', 'test_size', 'data_seed', 'domain', 'world_version')
+    return {k: config.get(k) for k in keys}
 
 
 # -----------------------------------------------------------------------------
 # the latency stage (Table 3)
-
-
-@torch.no_grad()
-def _timed_pass(model, rows):
-    start = time.perf_counter()
-    for batch in rows:
-        model(**batch)
-    return time.perf_counter() - start
 
 
 def run_latency(plan, rid, config, progress=False):
@@ -240,17 +186,7 @@ def run_latency(plan, rid, config, progress=False):
     rows = [model_inputs(fn([dev[i]])) for i in range(len(dev))]  # batch size 1
     loaded = {name: load_for_task(plan.checkpoint(ref), 'cls', task.num_labels).eval()
               for name, ref in config['models'].items()}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(config['threads'])
-    try:
-        for model in loaded.values():  # warm-up: first calls allocate and pick kernels
-            _timed_pass(model, rows[:20])
-        times = {name: [] for name in loaded}
-        for _ in range(config['repeats']):
-            for name, model in loaded.items():
-                times[name].append(_timed_pass(model, rows))
-    finally:
-        torch.set_num_threads(threads)
+    times = time_passes(loaded, rows, config['repeats'], threads=config['threads'], warmup=20)
     metrics = {'examples': len(rows), 'tokens': int(sum(int(r['attention_mask'].sum()) for r in rows))}
     for name, model in loaded.items():
         metrics[f'{name}_seconds'] = statistics.median(times[name])

@@ -2,10 +2,10 @@
 (Mukherjee & Hassan Awadallah 2020), as the official code (XtremeDistil v1,
 `distil_classification`) trains them.
 
-    from minilab import xtremedistil as xd
+    from minilab.methods import xtremedistil as xd
     xd.PROCEDURES['stagewise']        # ('rep', 'logit', 'ce'): the stages, in order
     xd.UNFREEZE_STEPS                 # top-down: head + dense, + BiLSTM, + embedding
-    terms = xd.objective('mse')(student, batch)   # {'rep', 'logit_mse', 'hard', 'ce'}
+    xd.stage_weights('rep', 'mse')    # {'rep_mse': 1.0}: the loss terms of a stage
 
 Procedures (x_U an unlabeled transfer example, (x, y) a labeled one):
 
@@ -37,24 +37,24 @@ embedding starts from the teacher's own word embeddings (PCA-projected)
 instead of GloVe, which does not exist offline and does not match the
 teacher's WordPieces anyway.
 
-Two stage kinds are registered in `minilab.stages.RUNNERS`: 'bilstm' (one
-student, one procedure) and 'speed' (parameters and CPU latency).
+Two stage kinds of `minilab.stages.RUNNERS` run here: 'bilstm' (one student,
+one procedure) and 'speed' (parameters and CPU latency).
 """
 import copy
-import hashlib
 import json
 import math
-import os
-import re
 import time
 
 import numpy as np
 import torch
 from torch import nn
 
-from minilab import data, losses, models, paths, runs, stages
-from minilab.teacher import fingerprint
-from minilab.train import evaluate, fit, make_loader, model_inputs
+from minilab import data, inference, losses, models, objectives, runs
+from minilab.batching import make_loader
+from minilab.latency import time_passes
+from minilab.methods import base
+from minilab.objectives import model_inputs
+from minilab.train import fit
 
 PROCEDURES = {
     'labeled': ('ce',),
@@ -64,7 +64,9 @@ PROCEDURES = {
     'joint': ('joint',),
 }
 # stage -> (training data, loss weights, batch-size key); the data names are
-# built in run_bilstm
+# built in run_bilstm; 'rep' stands for the representation term of the
+# config's rep_loss (stage_weights). The 'hard' stage trains 'ce' on D_L plus
+# the transfer set labelled with the teacher's argmax (the official code's way)
 STAGES = {
     'ce': ('labeled', {'ce': 1.0}, 'batch_size'),
     'hard': ('pseudo', {'ce': 1.0}, 'distill_batch_size'),
@@ -75,9 +77,9 @@ STAGES = {
 GROUPS = ('embedding', 'lstm', 'dense', 'classifier')
 UNFREEZE_STEPS = (('classifier', 'dense'), ('classifier', 'dense', 'lstm'), GROUPS)
 EMBEDDINGS = ('teacher', 'random')
-# the teacher representation to regress: v1 takes the pooled [CLS] ("output_layer"),
-# v2 the [CLS] hidden state of an intermediate layer
-TEACHER_REPR_RE = re.compile(r'^(pooled|cls|layer\d+)$')
+# the teacher representation to regress (an output kind of minilab.inference):
+# v1 takes the pooled [CLS] ("output_layer"), v2 the [CLS] hidden state of an
+# intermediate layer
 TEACHER_REPR_HELP = "'pooled' (v1), 'cls' (last layer's [CLS]) or 'layer<k>' ([CLS] of layer k)"
 EVAL_GAP = 10  # evaluate every epoch, but not more often than every 10 steps (tiny sets)
 
@@ -86,25 +88,10 @@ EVAL_GAP = 10  # evaluate every epoch, but not more often than every 10 steps (t
 # objective and unfreezing
 
 
-def objective(rep_loss='mse'):
-    """Every term this batch supports, from the columns it carries: 'rep' and
-    'logit_mse'/'hard' against the cached teacher outputs, 'ce' on gold labels
-    (rows labeled -100, the transfer rows of a mixed batch, are skipped)."""
-    def fn(model, batch):
-        out = model(**model_inputs(batch))
-        terms = {}
-        if 'teacher_logits' in batch:
-            t = batch['teacher_logits'].to(out.logits.dtype)
-            terms['logit_mse'] = losses.logit_mse_loss(out.logits, t)
-            terms['hard'] = losses.hard_label_loss(out.logits, t)
-        if 'teacher_repr' in batch:
-            rep = out.representation
-            terms['rep'] = losses.representation_loss(rep, batch['teacher_repr'].to(rep.dtype),
-                                                      rep_loss)
-        if 'label' in batch:
-            terms['ce'] = losses.cross_entropy_loss(out.logits, batch['label'])
-        return terms
-    return fn
+def stage_weights(stage, rep_loss='mse'):
+    """The loss terms of a stage (minilab.objectives names)."""
+    rep = objectives.rep_term(rep_loss)
+    return {(rep if name == 'rep' else name): w for name, w in STAGES[stage][1].items()}
 
 
 def unfreezing_steps(stage_index, unfreeze):
@@ -144,48 +131,23 @@ class WithProjection(nn.Module):
 # teacher outputs, computed once per (teacher, inputs) and cached
 
 
-def _check_teacher_repr(value):
-    if not isinstance(value, str) or not TEACHER_REPR_RE.match(value):
+def check_teacher_repr(value):
+    if value == 'cls_layers' or not isinstance(value, str):
         raise ValueError(f'unknown teacher_repr {value!r}; valid: {TEACHER_REPR_HELP}')
-    return value
+    try:
+        return inference.check_output(value)
+    except ValueError:
+        raise ValueError(f'unknown teacher_repr {value!r}; valid: {TEACHER_REPR_HELP}') from None
 
 
-@torch.no_grad()
 def teacher_targets(teacher_dir, dataset, data_key, tokenizer, tokenizer_key, max_length,
                     teacher_repr='pooled'):
     """{'logits': [N, C], 'repr': [N, H]} of a fine-tuned BERT teacher on
-    tokenized inputs; from the cache or by one pass of the teacher."""
-    _check_teacher_repr(teacher_repr)
-    key = hashlib.sha256(json.dumps(['mh', fingerprint(teacher_dir), data_key, tokenizer_key,
-                                     max_length, teacher_repr]).encode()).hexdigest()[:20]
-    path = paths.CACHE / 'teacher_outputs' / f'mh-{key}.npz'
-    if path.exists():
-        with np.load(path) as f:
-            return {k: f[k] for k in ('logits', 'repr')}, {'teacher_cache': 'hit'}
-    start = time.perf_counter()
-    teacher = models.load_model(teacher_dir, kind='classifier').eval()
-    out = {'logits': [], 'repr': []}
-    for batch in make_loader(dataset, tokenizer, 256, shuffle=False):
-        res = teacher(**model_inputs(batch), output_hidden_states=True)
-        hidden = res.hidden_states
-        if teacher_repr == 'pooled':  # what the teacher's classifier reads
-            rep = teacher.bert.pooler(hidden[-1])
-        elif teacher_repr == 'cls':
-            rep = hidden[-1][:, 0]
-        else:
-            layer = int(teacher_repr[len('layer'):])
-            if layer >= len(hidden):
-                raise ValueError(f'teacher_repr {teacher_repr!r}: the teacher has layers '
-                                 f'0..{len(hidden) - 1} (0 = embeddings)')
-            rep = hidden[layer][:, 0]
-        out['logits'].append(res.logits.float())
-        out['repr'].append(rep.float())
-    arrays = {k: torch.cat(v).numpy() for k, v in out.items()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + '.tmp.npz')
-    np.savez(tmp, **arrays)
-    os.replace(tmp, path)
-    return arrays, {'teacher_cache': 'miss', 'teacher_seconds': time.perf_counter() - start}
+    tokenized inputs, from the teacher-output store (minilab.inference)."""
+    check_teacher_repr(teacher_repr)
+    arrays, info = inference.teacher_outputs(teacher_dir, dataset, data_key, tokenizer,
+                                             tokenizer_key, max_length, ('logits', teacher_repr))
+    return {'logits': arrays['logits'], 'repr': arrays[teacher_repr]}, info
 
 
 def _with_targets(dataset, arrays, columns=('logits', 'repr')):
@@ -220,17 +182,15 @@ class EarlyStop:
         return bool(self.patience) and self.bad >= self.patience
 
 
-@torch.no_grad()
-def _dev_rep_loss(model, dev, tokenizer, rep_loss):
-    was = model.training
-    model.eval()
-    total, n = 0.0, 0
-    for batch in make_loader(dev, tokenizer, 256, shuffle=False):
-        terms = objective(rep_loss)(model, batch)
-        total += float(terms['rep']) * len(batch['input_ids'])
-        n += len(batch['input_ids'])
-    model.train(was)
-    return total / max(n, 1)
+def dev_rep_loss(model, dev, tokenizer, rep_loss):
+    """The representation loss on the dev inputs (the 'rep' stage's model selection)."""
+    weights = stage_weights('rep', rep_loss)
+    objective = objectives.compose(weights)
+
+    def batch_loss(m, batch):
+        return float(sum(objective(m, batch).values())) * len(batch['input_ids']), len(batch['input_ids'])
+    parts = inference.forward_pass(model, dev, tokenizer, batch_loss)
+    return sum(t for t, _ in parts) / max(sum(n for _, n in parts), 1)
 
 
 def train_stages(student, config, sets, tokenizer, dev, progress=False):
@@ -242,7 +202,8 @@ def train_stages(student, config, sets, tokenizer, dev, progress=False):
     best_acc, best_state = None, None
     fit_index = 0
     for s, stage in enumerate(PROCEDURES[proc]):
-        data_name, weights, batch_key = STAGES[stage]
+        data_name, _, batch_key = STAGES[stage]
+        weights = stage_weights(stage, config.get('rep_loss', 'mse'))
         train, batch_size = sets[data_name], config[batch_key]
         model = student
         if stage in ('rep', 'joint') and config['dense_size'] != sets['repr_dim']:
@@ -259,10 +220,10 @@ def train_stages(student, config, sets, tokenizer, dev, progress=False):
         select_on_rep = stage == 'rep'  # no labels, no head yet: dev representation loss
         for groups in steps:
             set_trainable(model, groups)
-            score = (lambda m=model: -_dev_rep_loss(m, dev, tokenizer, config['rep_loss'])) \
+            score = (lambda m=model: -dev_rep_loss(m, dev, tokenizer, config['rep_loss'])) \
                 if select_on_rep else None
             stop = EarlyStop(model, config.get('patience'), score=score, keep=select_on_rep)
-            result = fit(model, objective(config.get('rep_loss', 'mse')), weights, train, tokenizer,
+            result = fit(model, objectives.compose(weights), weights, train, tokenizer,
                          dev_data=None if select_on_rep else dev, epochs=epochs, lr=config['lr'],
                          batch_size=batch_size, weight_decay=0.0,
                          seed=1000 * config['seed'] + fit_index,
@@ -311,7 +272,7 @@ def new_student(config, num_labels, vocab_size, teacher_dir=None):
 
 def run_bilstm(plan, rid, config, progress=False):
     start = time.perf_counter()
-    task = stages._task(config)
+    task = base.load_task(config)
     tokenizer = data.load_tokenizer(config['tokenizer'])
 
     def tok(ds):
@@ -352,7 +313,7 @@ def run_bilstm(plan, rid, config, progress=False):
             sets['mixed'] = concatenate_datasets([lab, unl.cast(lab.features)])
     student = new_student(config, task.num_labels, len(tokenizer), teacher_dir)
     history, totals, best_dev = train_stages(student, config, sets, tokenizer, dev, progress)
-    test_metrics = evaluate(student, test, tokenizer)
+    test_metrics = inference.evaluate(student, test, tokenizer)
     metrics = {'dev_accuracy': best_dev, 'test_accuracy': test_metrics['accuracy'],
                'test_macro_f1': test_metrics['macro_f1'],
                'params': models.count_parameters(student, trainable_only=False),
@@ -367,26 +328,16 @@ def run_bilstm(plan, rid, config, progress=False):
 # the 'speed' stage: parameters and CPU latency, teacher vs BiLSTM
 
 
-@torch.inference_mode()
 def latency(model, dataset, tokenizer, batch_size, n_single):
     """Median ms of a batch-1 forward over the first n_single inputs, and ms
     per input of batched forwards over the whole dataset (dynamic padding)."""
-    model.eval()
-    rows = [dataset.select([i]) for i in range(min(n_single, len(dataset)))]
-    single = [make_loader(r, tokenizer, 1, shuffle=False) for r in rows]
-    batches = list(make_loader(dataset, tokenizer, batch_size, shuffle=False))
-    for loader in single[:5]:  # warm-up: allocator and kernel selection
-        model(**model_inputs(next(iter(loader))))
-    one = []
-    for loader in single:
-        batch = model_inputs(next(iter(loader)))
-        t0 = time.perf_counter()
-        model(**batch)
-        one.append(time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    for batch in batches:
-        model(**model_inputs(batch))
-    many = time.perf_counter() - t0
+    def inputs(loader):
+        return [model_inputs(b) for b in loader]
+    single = inputs(make_loader(dataset.select(range(min(n_single, len(dataset)))), tokenizer, 1,
+                                shuffle=False))
+    batches = inputs(make_loader(dataset, tokenizer, batch_size, shuffle=False))
+    one = time_passes({'m': model}, single, warmup=5, per_batch=True)['m']
+    many = time_passes({'m': model}, batches, warmup=0)['m'][0]
     return {'ms_batch1': 1000 * float(np.median(one)), 'ms_batched': 1000 * many / len(dataset)}
 
 
@@ -400,7 +351,7 @@ def _synthetic(n, length, vocab_size, seed=0):
 def run_speed(plan, rid, config, progress=False):
     wall_start = time.perf_counter()
     torch.manual_seed(0)
-    task = stages._task(config)
+    task = base.load_task(config)
     tokenizer = data.load_tokenizer(config['tokenizer'])
     inputs = data.tokenize(task.test, tokenizer, config['max_length'])
     inputs = inputs.select(range(min(config['n_inputs'], len(inputs))))
@@ -436,6 +387,3 @@ def run_speed(plan, rid, config, progress=False):
                                                   'seconds': time.perf_counter() - wall_start})
     return rid
 
-
-stages.RUNNERS['bilstm'] = run_bilstm
-stages.RUNNERS['speed'] = run_speed
