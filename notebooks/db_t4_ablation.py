@@ -68,7 +68,7 @@ if students.empty or not (set(students['variant']) >= {'full', *ABLATIONS}):
 # the student is furthest from the teacher.
 
 # %%
-general.set_index('variant')[['alpha_ce', 'alpha_mlm', 'alpha_cos', 'init', 'train_ce', 'train_cos',
+general.set_index('variant')[['alpha_ce', 'alpha_mlm', 'alpha_cos', 'init', 'train_kl', 'train_cos',
                               'train_mlm', 'heldout_mlm_student', 'heldout_mlm_teacher',
                               'time_train_seconds']].round(3)
 
