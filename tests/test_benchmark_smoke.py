@@ -28,3 +28,23 @@ def test_quick_benchmark_writes_both_methods(tmp_path):
     assert methods['minilab']['teacher_pass_seconds'] > 0
     assert result['speedup_per_epoch'] > 0 and isinstance(result['equal_accuracy'], bool)
     assert 'samples/s' in proc.stdout
+
+
+GPU_CHECK = SCRIPT.with_name('gpu_check.py')
+
+
+@pytest.mark.slow
+def test_gpu_check_runs_its_code_path_on_the_cpu(tmp_path):
+    """The GPU check's paper-size step on a small BERT on the CPU: the same
+    objective and timing code; without CUDA the default device fails in one line."""
+    out = tmp_path / 'gpu.json'
+    proc = subprocess.run([sys.executable, str(GPU_CHECK), '--device', 'cpu', '--quick', '--out', str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    step = json.loads(out.read_text())['mlm_step']
+    assert step['tokens_per_s'] > 0 and step['mfu'] is None and 'tokens/s' in proc.stdout
+    import torch
+    if not torch.cuda.is_available():
+        proc = subprocess.run([sys.executable, str(GPU_CHECK), '--out', str(out)],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 2 and 'no CUDA device here' in proc.stderr
