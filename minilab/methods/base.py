@@ -17,7 +17,8 @@ def loop_dir(rid):
 
 
 def save_model(model, tokenizer, rid):
-    """save_pretrained into a temporary folder, then rename (atomic)."""
+    """save_pretrained (safetensors, the tokenizer beside it) into a temporary
+    folder, then rename (atomic). `minilab export RUN_ID DIR` copies it out."""
     folder = checkpoint_dir(rid)
     tmp = folder.with_name(folder.name + '.tmp')
     shutil.rmtree(tmp, ignore_errors=True)
@@ -26,6 +27,11 @@ def save_model(model, tokenizer, rid):
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
     return folder
+
+
+def saved_as(rid):
+    """The record's pointer to a stage's saved model: its folder under the cache."""
+    return {'checkpoint': str(checkpoint_dir(rid).relative_to(paths.CACHE))}
 
 
 def load_task(config):

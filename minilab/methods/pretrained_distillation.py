@@ -91,5 +91,7 @@ def run_student(plan, rid, config, progress=False):
                       steps=result['steps'] + ft['steps'])
     metrics = base.final_metrics(model, result, task, tokenizer, config)
     metrics['params'] = models.count_parameters(model)
-    runs.save_run(plan.paper, config, metrics, history=history, timings=base.timings(result, **extra))
+    base.save_model(model, tokenizer, rid)  # the user keeps the student, not just its numbers
+    runs.save_run(plan.paper, config, metrics, history=history, timings=base.timings(result, **extra),
+                  extra=base.saved_as(rid))
     return rid

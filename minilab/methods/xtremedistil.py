@@ -320,7 +320,9 @@ def run_bilstm(plan, rid, config, progress=False):
                'non_embedding_params': sum(p.numel() for n, p in student.named_parameters()
                                            if not n.startswith('embedding'))}
     totals.update(extra, wall_seconds=time.perf_counter() - start)
-    runs.save_run(plan.paper, config, metrics, history=history, timings=totals)
+    base.save_model(student, tokenizer, rid)
+    runs.save_run(plan.paper, config, metrics, history=history, timings=totals,
+                  extra=base.saved_as(rid))
     return rid
 
 
