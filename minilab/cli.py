@@ -42,7 +42,8 @@ def main(argv=None):
     run.add_argument('--task')
     run.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
                      help='override any preset parameter')
-    run.add_argument('--progress', action='store_true', help='show a progress bar per run')
+    run.add_argument('--progress', action=argparse.BooleanOptionalAction, default=None,
+                     help='progress bars for training and teacher passes (default: on in a terminal)')
     run.add_argument('--dry-run', action='store_true', help='list the runs, train nothing')
     run.add_argument('--jobs', type=int, default=1,
                      help='processes training at once, each with cores/jobs threads (small models '
@@ -96,7 +97,7 @@ def _dispatch(args, argv=None):
         datasets.disable_progress_bars()
         log = print if args.lane is None else (lambda msg: print(f'[lane {args.lane}] {msg}', flush=True))
         for plan in plans:
-            plan.execute(log=log, progress=args.progress)
+            plan.execute(log=log, progress=sys.stderr.isatty() if args.progress is None else args.progress)
         return 0
     if args.command == 'reproduce':
         from minilab import notebooks

@@ -3,7 +3,7 @@ arguments and timings. A stage's checkpoint lives in `cache/checkpoints/<run id>
 (git-ignored; a later stage that needs it rebuilds it through its plan)."""
 import shutil
 
-from minilab import data, paths
+from minilab import data, models, paths
 from minilab.inference import evaluate
 
 
@@ -22,8 +22,9 @@ def save_model(model, tokenizer, rid):
     folder = checkpoint_dir(rid)
     tmp = folder.with_name(folder.name + '.tmp')
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
+    with models.quiet_transformers():  # no shard-writing bars or tied-weight notes per stage
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
     return folder
