@@ -429,3 +429,169 @@ class TransferSet:
     def key(self):
         return json.dumps({'pool': self.pool, 'size': self.size, 'domain': self.domain,
                            'seed': self.seed}, sort_keys=True)
+
+
+# -----------------------------------------------------------------------------
+# name resolution: can a stage load this name? Checked for every stage of a
+# plan before the first one trains (minilab.stages.Plan.check), following the
+# loaders above: a world name must be known, a local path must exist (a name
+# that exists locally is a path, with or without a slash), and any other name
+# is a hub name, which must be reachable -- offline, in the local cache.
+
+LOCAL_DATA = 'a local CSV/TSV/JSON(L)/Parquet file or folder'
+TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt')
+_TRUE = ('1', 'true', 'yes', 'on')
+
+
+def offline_variable(datasets=False):
+    """The environment variable that keeps the hub offline ('HF_HUB_OFFLINE',
+    or for datasets also 'HF_DATASETS_OFFLINE'), None when online."""
+    for name in (('HF_HUB_OFFLINE', 'HF_DATASETS_OFFLINE') if datasets else ('HF_HUB_OFFLINE',)):
+        if os.environ.get(name, '').strip().lower() in _TRUE:
+            return name
+    return None
+
+
+def hub_reason(repo_id, repo_type='model', config_name=None, files=()):
+    """None when the hub can give `repo_id`, else why not, in a few words.
+
+    Offline: a model or tokenizer is there when the hub cache holds one of
+    `files`, a dataset when `datasets` finds it in its cache (no network).
+    Online: one repository-existence request; nothing is downloaded."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        return 'not a valid hub name'
+    variable = offline_variable(datasets=repo_type == 'dataset')
+    if variable:
+        return None if _in_hub_cache(repo_id, repo_type, config_name, files) else f'offline: {variable}=1'
+    from huggingface_hub import HfApi
+    try:
+        return None if HfApi().repo_exists(repo_id, repo_type=repo_type) else f'no such {repo_type} on the hub'
+    except Exception as err:  # no network, a proxy, a timeout
+        return f'the hub is unreachable: {type(err).__name__}'
+
+
+def _in_hub_cache(repo_id, repo_type, config_name, files):
+    if repo_type == 'dataset':
+        from datasets import load_dataset_builder
+        try:
+            load_dataset_builder(repo_id, config_name)  # offline: the cached copy or an error
+            return True
+        except Exception:
+            return False
+    from huggingface_hub import try_to_load_from_cache
+    return any(isinstance(try_to_load_from_cache(repo_id, f), str) for f in files)
+
+
+def _hub_dataset(spec):
+    """(path, config name) that _load_hub passes to datasets.load_dataset."""
+    known = HUB_TASKS.get(spec)
+    if known is not None:
+        return known['path'], known.get('name')
+    if spec.count('/') == 1:
+        return tuple(spec.split('/', 1))
+    return spec, None
+
+
+def _unreachable(what, spec, why, valid):
+    return DataError(f'{what} {spec!r} is neither a local path nor reachable on the hub ({why}); '
+                     f'valid offline: {valid}')
+
+
+def _check_local_data(what, spec, valid):
+    """A local data file or folder that _load_local can read."""
+    path = Path(spec)
+    if not path.exists():
+        raise DataError(f'{what} {spec!r} is not a local path (no such file or folder); valid offline: {valid}')
+    if path.is_dir():
+        if not any(p.stem == 'train' and p.suffix in _FORMATS for p in path.iterdir()):
+            raise DataError(f'{what} folder {spec!r} has no train.csv/.tsv/.json/.jsonl/.parquet; '
+                            f'found: {", ".join(p.name for p in sorted(path.iterdir())) or "nothing"}')
+    elif path.suffix not in _FORMATS:
+        raise DataError(f'{what} {spec!r} is not a data file; valid extensions: {", ".join(_FORMATS)}')
+
+
+def resolve_task(spec, domain=None, world_tasks=None):
+    """Raise DataError (one line) unless `spec` names a labeled task that
+    load_task can load: a world task (and, if given, a world domain), a
+    local file or folder, or a dataset the hub can give. world_tasks: the
+    world's task names the stage knows (default WORLD_TASKS)."""
+    world_tasks = list(world_tasks or WORLD_TASKS)
+    valid = f'{", ".join(world_tasks)} or {LOCAL_DATA}'
+    if not isinstance(spec, str) or not spec:
+        raise DataError(f'task {spec!r} is not a name; valid offline: {valid}')
+    if spec.startswith('world/'):
+        if spec not in world_tasks:
+            raise DataError(f'unknown world task {spec!r}; valid: {", ".join(world_tasks)}')
+        if domain is not None and domain not in world.DOMAINS:
+            raise DataError(f'unknown domain {domain!r} of {spec}; valid: {", ".join(world.DOMAIN_ORDER)}')
+    elif spec in HUB_TASKS or not _looks_local(spec):
+        path, name = _hub_dataset(spec)
+        why = hub_reason(path, 'dataset', name)
+        if why:
+            raise _unreachable('task', spec, why, valid)
+    else:
+        _check_local_data('task', spec, valid)
+    return spec
+
+
+def resolve_pool(pool, domain=None):
+    """Raise DataError unless TransferSet(pool, domain=domain) can load its inputs."""
+    valid = f'{", ".join(WORLD_TASKS)} or {LOCAL_DATA}'
+    if not isinstance(pool, str) or not pool:
+        raise DataError(f'transfer pool {pool!r} is not a name; valid offline: {valid}')
+    if pool.startswith('world/'):
+        if pool not in WORLD_TASKS:
+            raise DataError(f'unknown world pool {pool!r}; valid: {", ".join(WORLD_TASKS)}')
+        if domain is not None and domain not in world.DOMAINS and domain != 'lm':
+            raise DataError(f'unknown transfer domain {domain!r} of {pool}; '
+                            f'valid: {", ".join(world.DOMAIN_ORDER)}, lm')
+    elif pool in HUB_TASKS or not _looks_local(pool):
+        path, name = _hub_dataset(pool)
+        why = hub_reason(path, 'dataset', name)
+        if why:
+            raise _unreachable('transfer pool', pool, why, valid)
+    else:
+        _check_local_data('transfer pool', pool, valid)
+    return pool
+
+
+def resolve_corpus(source):
+    """Raise DataError unless lm_corpus(source) can load it."""
+    valid = f"'world', a .txt file (one document a line) or {LOCAL_DATA} with a text column"
+    if not isinstance(source, str) or not source:
+        raise DataError(f'LM corpus {source!r} is not a name; valid offline: {valid}')
+    if source == 'world':
+        return source
+    path = Path(source)
+    if path.suffix == '.txt':
+        if not path.is_file():
+            raise DataError(f'LM corpus {source!r} is not a local file (no such file); valid offline: {valid}')
+    elif path.exists() or _looks_local(source):
+        _check_local_data('LM corpus', source, valid)
+    else:
+        why = hub_reason(source, 'dataset')
+        if why:
+            raise _unreachable('LM corpus', source, why, valid)
+    return source
+
+
+def resolve_tokenizer(name_or_path):
+    """Raise DataError unless load_tokenizer(name_or_path) can load it."""
+    valid = "'world', a folder saved with save_pretrained or a hub tokenizer in the local cache"
+    if not isinstance(name_or_path, str) or not name_or_path:
+        raise DataError(f'tokenizer {name_or_path!r} is not a name; valid offline: {valid}')
+    if name_or_path == 'world':
+        return name_or_path
+    path = Path(name_or_path)
+    if path.exists():
+        if not path.is_dir() or not any((path / f).is_file() for f in TOKENIZER_FILES):
+            raise DataError(f'tokenizer {name_or_path!r} is not a folder with tokenizer files '
+                            f'({", ".join(TOKENIZER_FILES)}); valid offline: {valid}')
+        return name_or_path
+    why = hub_reason(name_or_path, 'model', files=TOKENIZER_FILES)
+    if why:
+        raise _unreachable('tokenizer', name_or_path, why, valid)
+    return name_or_path

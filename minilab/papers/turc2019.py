@@ -172,10 +172,7 @@ WR_DOMAIN_PRESETS = {
 }
 
 
-def _validate_sweep(p):
-    for n in p.get('transfer_sizes', []):
-        if not isinstance(n, int) or n <= 0:
-            raise ValueError(f'transfer sizes must be positive integers, got {n!r}')
+def _validate_sweep(p):  # transfer_sizes: integers >= 1 (minilab.experiments.RANGES)
     if p['transfer_pool'].startswith('world/'):
         for domain in p.get('transfer_domains', []):
             if domain not in world.DOMAINS and domain != 'lm':
