@@ -560,6 +560,17 @@ def offline() -> bool:
     return os.environ.get('HF_HUB_OFFLINE', '').strip().lower() in ('1', 'true', 'yes', 'on')
 
 
+def local_shape(name_or_path) -> Optional[tuple]:
+    """(layers, width) read from a local model folder's config.json (BERT or
+    DistilBERT names), or None for anything that is not such a folder."""
+    config = Path(str(name_or_path)) / 'config.json'
+    if not config.is_file():
+        return None
+    c = json.loads(config.read_text())
+    layers, width = c.get('num_hidden_layers', c.get('n_layers')), c.get('hidden_size', c.get('dim'))
+    return (int(layers), int(width)) if layers and width else None
+
+
 def resolve_model(name_or_path, what: str = 'model') -> str:
     """Raise :class:`ModelNotFoundError` (one line) unless :func:`load_model`
     can load `name_or_path`: a local folder with a config.json, or a hub name

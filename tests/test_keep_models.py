@@ -78,3 +78,17 @@ def test_runs_with_overrides_go_to_the_users_store(tmp_path, monkeypatch, capsys
     assert 'run records go to' not in capsys.readouterr().err
     assert cli.main(['run', 'wr_main', '--preset', 'mini', '--dry-run', '--runs-dir', str(tmp_path / 'x')]) == 0
     assert f"run records go to {tmp_path / 'x'}" in capsys.readouterr().err
+
+
+def test_a_local_teachers_size_comes_from_its_own_config(tmp_path):
+    from minilab import models
+    folder = tmp_path / 'my-teacher'
+    folder.mkdir()
+    (folder / 'config.json').write_text(json.dumps({'model_type': 'bert', 'num_hidden_layers': 6,
+                                                    'hidden_size': 384}))
+    assert models.local_shape(folder) == (6, 384)
+    assert models.local_shape('bert-base-uncased') is None  # a name: the preset's size
+    plan = experiments.build_plan('wr_main', 'paper', teacher_init=str(folder), sizes=['tiny'],
+                                  procedures=['basic'], seeds=[0])
+    teacher, = plan.ids('teacher')
+    assert plan.configs[teacher]['size'] == 'L6_H384'  # not the preset's L24_H1024

@@ -194,10 +194,17 @@ def _common(p, task):
                 world_version=world.WORLD_VERSION)
 
 
+def _teacher_shape(p):
+    """(layers, width) of the teacher: its own config for a local model folder,
+    else the preset's teacher_size (the BiLSTM's dense layer takes its width)."""
+    return models.local_shape(p['teacher_init']) or models.parse_size(p['teacher_size'], p['scale'])
+
+
 def _teacher(plan, p, task, train_size='preset', batch_size=None, epochs=None):
     init = init_ref(plan, p, p['teacher_init'], p['teacher_size'],
                     p['teacher_pretrain_epochs'], teacher=True)
-    return plan.add(dict(kind='teacher', init=init, size=p['teacher_size'], lr=p['teacher_lr'],
+    size = p['teacher_size'] if p['teacher_init'] == 'pretrain' else models.size_name(*_teacher_shape(p))
+    return plan.add(dict(kind='teacher', init=init, size=size, lr=p['teacher_lr'],
                          epochs=epochs or p['teacher_epochs'], seed=0,
                          batch_size=batch_size or p['teacher_batch_size'],
                          train_size=p['train_size'] if train_size == 'preset' else train_size,
@@ -213,7 +220,7 @@ def _student(p, task, teacher, seed, procedure, train_size='preset', transfer_si
     cfg = dict(kind='bilstm', procedure=procedure, seed=seed,
                train_size=p['train_size'] if train_size == 'preset' else train_size,
                embedding_dim=p['embedding_dim'], hidden_size=p['hidden_size'],
-               dense_size=models.parse_size(p['teacher_size'], p['scale'])[1],
+               dense_size=_teacher_shape(p)[1],
                dropout=p['dropout'], embeddings=p['embeddings'], lr=p['lr'],
                patience=p['patience'], min_steps=p['min_steps'], **_common(p, task))
     if p['embeddings'] == 'teacher':  # PCA of the teacher's table, a random map when wider
@@ -300,7 +307,7 @@ def plan_mh_speed(p):
     plan.labels = {teacher: 'teacher'}
     rid = plan.add(dict(kind='speed', teacher=teacher, seed=0, embedding_dim=p['embedding_dim'],
                         hidden_size=p['hidden_size'],
-                        dense_size=models.parse_size(p['teacher_size'], p['scale'])[1],
+                        dense_size=_teacher_shape(p)[1],
                         n_inputs=p['n_inputs'], n_single=p['n_single'],
                         batch_size=p['speed_batch_size'], paper_shapes=p['paper_shapes'],
                         paper_n_inputs=p['paper_n_inputs'], paper_batch_size=p['paper_batch_size'],

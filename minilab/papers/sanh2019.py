@@ -157,7 +157,7 @@ def validate(p):
             raise ValueError(f'unknown world task {t!r}; valid: {", ".join(known)}')
     if downstream.task_type(p['latency_task']) != 'cls':
         raise ValueError(f"latency_task must be a classification task, got {p['latency_task']!r}")
-    L, _ = models.parse_size(p['teacher_size'], p['scale'])
+    L, _ = models.local_shape(p['teacher_init']) or models.parse_size(p['teacher_size'], p['scale'])
     if not 1 <= p['student_layers'] <= L:
         raise ValueError(f"student_layers must be in 1..{L} (the teacher's depth), got {p['student_layers']}")
     if p['layer_map'] and (len(p['layer_map']) != p['student_layers']
@@ -201,7 +201,7 @@ def plan_db_main(p):
     plan = SharedPlan(PAPER)
     teacher = _teacher(plan, p)
     students = {v: _general_student(plan, p, teacher, v) for v in p['variants']}
-    _, H = models.parse_size(p['teacher_size'], p['scale'])
+    _, H = models.local_shape(p['teacher_init']) or models.parse_size(p['teacher_size'], p['scale'])
     for task in p['tasks']:
         for seed in p['seeds']:
             _finetune(plan, p, task, 'teacher', teacher, seed)

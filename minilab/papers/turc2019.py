@@ -107,10 +107,20 @@ def _task_config(p):
                 mixed_precision=p.get('mixed_precision', 'no'), world_version=world.WORLD_VERSION)
 
 
+def teacher_shape(p):
+    """(layers, width) of the teacher: read from its own config when teacher_init
+    is a local model folder, else the preset's teacher_size."""
+    return models.local_shape(p['teacher_init']) or models.parse_size(p['teacher_size'], p['scale'])
+
+
 def _teacher(plan, p, task):
     teacher_init = init_ref(plan, p, p['teacher_init'], p['teacher_size'],
-                             p['teacher_pretrain_epochs'], teacher=True)
-    teacher = plan.add(dict(kind='teacher', init=teacher_init, size=p['teacher_size'],
+                            p['teacher_pretrain_epochs'], teacher=True)
+    # the record's size: the preset's name for the kit's own teacher (the saved
+    # runs' ids), the model's own shape for a local folder
+    size = p['teacher_size'] if p['teacher_init'] == 'pretrain' \
+        else models.size_name(*teacher_shape(p))
+    teacher = plan.add(dict(kind='teacher', init=teacher_init, size=size,
                             lr=p['teacher_lr'], epochs=p['teacher_epochs'], seed=0,
                             length_grouping=False, **task))
     return teacher_init, teacher
@@ -224,7 +234,7 @@ def _validate_init(p):
         if not PRETRAINED[proc]:
             raise ValueError(f"procedure {proc!r} starts from random weights; "
                              f"the initialisation study needs PF or PD")
-    teacher_L, _ = models.parse_size(p['teacher_size'], p['scale'])
+    teacher_L, _ = teacher_shape(p)
     for depth in p['depths']:
         if not 1 <= depth <= teacher_L:
             raise ValueError(f'depth {depth} must be in 1..{teacher_L} (the teacher\'s depth, '
@@ -237,7 +247,7 @@ def plan_wr_init(p):
     # the truncation / embeddings source is the teacher's pre-trained model
     # (before fine-tuning), as the paper truncates pre-trained BERT-Base
     teacher_init, teacher = _teacher(plan, p, task)
-    teacher_L, H = models.parse_size(p['teacher_size'], p['scale'])
+    teacher_L, H = teacher_shape(p)
     for depth in p['depths']:
         size = models.size_name(depth, H)
         for mode in p['init_modes']:
@@ -468,7 +478,7 @@ def _validate_concurrent(p):
     for system in p['systems']:
         if system not in CONCURRENT_SYSTEMS:
             raise ValueError(f"unknown system {system!r}; valid: {', '.join(CONCURRENT_SYSTEMS)}")
-    teacher_L, teacher_H = models.parse_size(p['teacher_size'], p['scale'])
+    teacher_L, teacher_H = teacher_shape(p)
     L, H = models.parse_size(p['student_size'], p['scale'])
     if H != teacher_H or L > teacher_L:
         raise ValueError(f"student_size {p['student_size']!r} must have the teacher's width {teacher_H} and "
@@ -513,7 +523,7 @@ def _concurrent_students(plan, p):
     task = _task_config(p)
     teacher_init, teacher = _teacher(plan, p, task)
     L, H = models.parse_size(p['student_size'], p['scale'])
-    teacher_L, _ = models.parse_size(p['teacher_size'], p['scale'])
+    teacher_L, _ = teacher_shape(p)
     for system in p['systems']:
         proc, init, mode = _concurrent_start(plan, p, system, teacher_init)
         for seed in p['seeds']:
