@@ -1,6 +1,7 @@
 """Re-measure the playground table of docs/workshop.md: one run per row (seed 0, the
 quick teacher, the tiny student unless the row says otherwise). About 6 minutes on
-2 cores once the quick teacher is cached (4 more to build it). Prints a JSON line per row.
+2 free cores once the quick teacher is cached (4 more to build its stages of `wr_main`'s
+quick preset, and the tiny student's pre-training). Prints a JSON line per row.
 
     .venv/bin/python docs/workshop_table.py
 """

@@ -6,8 +6,8 @@ equal to the paper modules' own (`minilab.experiments.EXPERIMENTS`).
 PRESETS = ('tiny', 'mini', 'paper')
 
 EXPERIMENTS = {  # name -> (paper, presets)
-    'wr_main': ('turc2019', PRESETS),
-    'wr_main_nli': ('turc2019', PRESETS),
+    'wr_main': ('turc2019', PRESETS + ('quick',)),      # quick: the playground's
+    'wr_main_nli': ('turc2019', PRESETS + ('quick',)),
     'wr_grid': ('turc2019', PRESETS),
     'wr_init': ('turc2019', PRESETS),
     'wr_transfer': ('turc2019', PRESETS),

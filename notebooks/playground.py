@@ -6,7 +6,8 @@
 # student trains; **Stop** ends a run early (the best dev state so far is
 # kept and tested). Each finished run is put next to the saved runs of the
 # matching figure: Turc et al.'s WR-F4 runs (`results/runs/turc2019`, 3
-# seeds) for basic / D / PF / PD at the same student size.
+# seeds) for basic / D / PF / PD at the same student size, Mukherjee & Hassan
+# Awadallah's Table 2 runs for the BiLSTM.
 #
 # | procedure | student | trained on |
 # |---|---|---|
@@ -16,13 +17,22 @@
 # | PD | MLM pre-trained BERT | the teacher's outputs on the transfer set |
 # | BiLSTM | BiLSTM (Mukherjee & Awadallah) | the teacher's outputs on the transfer set |
 #
-# The loss of a distilled run is `α soft · soft + α hard · CE(labels) + α cos ·
-# (1 − cos)`: DistilBERT's three alphas brought to the task level (its MLM term
-# becomes the supervised loss on the labeled reviews, its cosine term aligns the
-# student's [CLS] vector with the teacher's and needs the same width).
-# Hinton's α slider sets the first two as α and 1 − α. The teacher and the
-# pre-trained students are built on first use and cached (`cache/playground/`):
-# the first distilled run takes a minute or two longer.
+# The loss of a distilled run is the kit's own named terms
+# (`minilab.objectives.compose`): `α soft · <soft term> + α hard · ce + α cos ·
+# cos`, DistilBERT's three alphas brought to the task level. Its MLM term becomes
+# `ce`, cross-entropy on the labeled reviews (they join the transfer set); `cos`
+# is DistilBERT's own L_cos, 1 − cosine between the student's last-layer hidden
+# states and the teacher's (run live), so it needs a student as wide as the
+# teacher. For the BiLSTM, α cos weighs `rep_cos`: its dense representation
+# against the teacher's [CLS] vector (Mukherjee & Hassan Awadallah's first stage).
+# Hinton's α slider sets the first two as α and 1 − α.
+#
+# The teacher and the pre-trained students are stages of Turc et al.'s WR-F4
+# plan (`wr_main`, its `quick` preset: a small teacher, a short MLM
+# pre-training), built on first use and cached like every stage of the kit
+# (checkpoints in `cache/checkpoints/`, their records in
+# `cache/playground-runs/`): the first distilled run takes a few minutes longer.
+# `teacher from: wr_f4` takes the saved WR-F4 runs' own teacher stage instead.
 #
 # Run headless (papermill, `python -m minilab.notebooks run playground`), the
 # widgets are inert and the notebook trains the settings below once instead.
@@ -39,12 +49,12 @@ from minilab import playground
 PROCEDURE: str = "D"  # basic, D, PF, PD or BiLSTM
 STUDENT_SIZE: str = "tiny"  # tiny (L1_H32), mini (L2_H64), small (L2_H128), ... or L<l>_H<h>
 TEACHER_SIZE: str = "small"  # the quick teacher's size (source wr_f4: always L6_H192)
-SOURCE: str = "quick"  # quick: teacher built here (cached); wr_f4: the saved runs' teacher stage
+SOURCE: str = "quick"  # quick: wr_main's quick preset (built once, cached); wr_f4: the saved runs' teacher stage
 TEMPERATURE: float = 1.0  # softens teacher and student outputs (soft_ce, kl)
 DISTILL_LOSS: str = "soft_ce"  # the soft term: soft_ce (Turc), kl (Hinton, DistilBERT), logit_mse, hard (Mukherjee)
 ALPHA_SOFT: float = 1.0  # weight of the soft term (DistilBERT alpha_ce)
-ALPHA_HARD: float = 0.0  # weight of cross-entropy on gold labels (DistilBERT alpha_mlm's place)
-ALPHA_COS: float = 0.0  # weight of 1 - cos(student [CLS], teacher [CLS]) (DistilBERT alpha_cos)
+ALPHA_HARD: float = 0.0  # weight of 'ce' on gold labels (DistilBERT alpha_mlm's place)
+ALPHA_COS: float = 0.0  # weight of 'cos' vs the teacher's last layer (BiLSTM: 'rep_cos' vs its [CLS]; DistilBERT alpha_cos)
 TRANSFER_SIZE: int = 8000  # unlabeled transfer reviews
 TRANSFER_DOMAIN: str = "movies"  # movies, books, restaurants, hotels or electronics
 EPOCHS: int = 10  # epochs over the labels (basic, PF)
