@@ -6,14 +6,19 @@ and unlabeled transfer sets.
     task = data.load_task('glue/sst2')                 # hub name (needs a network)
     task = data.load_task('path/to/SST-2')             # a GLUE-style folder of TSVs
     task = data.load_task('reviews.csv', text_column='review', label_column='stars')
+    task = data.load_task('aclImdb')                   # train/pos/*.txt, train/neg/*.txt, test/...
     tok = data.load_tokenizer('world')                 # WordPiece trained offline
     tok = data.load_tokenizer('bert-base-uncased')     # any hub name or local folder
     transfer = data.TransferSet('world/sentiment', size=8000, domain='books')
+    transfer = data.TransferSet('reviews.txt.gz', size=8000)   # one text a line
+    corpus = data.lm_corpus('sentences.tsv', text_column='sentence')
 
 A task is a `TaskData` of three `datasets.Dataset`s (train, dev, test) with the
 columns text, text_pair (None for single sentences) and label (int). Model
 selection uses dev only; where a dataset has no labeled test split (GLUE), its
 official validation split becomes test and dev is held out from train.
+Local files and folders are read by `minilab.reading` (each file on its own,
+its columns guessed per file); `TaskData.sources` says which split came from where.
 """
 import hashlib
 import json
@@ -21,11 +26,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minilab import paths, world
-
-
-class DataError(ValueError):
-    """Bad data input; the message is one line naming the value and the choices."""
+from minilab import paths, reading, world
+from minilab.reading import DataError  # noqa: F401  (bad data input: a one-line message)
 
 
 # -----------------------------------------------------------------------------
@@ -61,6 +63,7 @@ class TaskData:
     dev: object
     test: object
     label_names: list
+    sources: dict = field(default_factory=dict)  # split -> where its rows came from
 
     @property
     def num_labels(self):
@@ -73,11 +76,22 @@ class TaskData:
 
 def load_task(spec, train_size=None, dev_size=None, test_size=None, seed=0,
               domain='movies', text_column=None, text_pair_column=None,
-              label_column='label', label_names=None):
+              label_column=None, label_names=None):
     """A labeled task by name: 'world/<task>', a known hub name, or a local path.
 
     Sizes subsample (deterministically, by seed) for quick runs; the world
-    generates exactly that many."""
+    generates exactly that many. text_column, text_pair_column and label_column
+    name columns (else they are guessed, per file for a local folder: see
+    `minilab.reading`); label_names fixes the label ids (else: the dataset's
+    own names, or the labels found in train, sorted).
+
+    A local folder's splits: train.* is train; dev.* (validation...) is dev and
+    test.* is test. Without a dev file, dev is held out of train (10%); without
+    a test file, test is held out of train (10%). A test file without labels
+    (GLUE's download: test.tsv of index, sentence) is set aside, and the folder
+    is read as GLUE is from the hub: its dev file becomes test and dev is held
+    out of train; with no dev file either, dev and test are both held out of
+    train. `TaskData.sources` says which split is which."""
     from datasets import Dataset
     if spec.startswith('world/'):
         task = spec.split('/', 1)[1]
@@ -91,14 +105,14 @@ def load_task(spec, train_size=None, dev_size=None, test_size=None, seed=0,
                         list(world.LABELS[task]))
     if spec in HUB_TASKS or not _looks_local(spec):
         raw, columns = _load_hub(spec)
+        columns = dict(columns)
+        if text_column:
+            columns['text'] = text_column
+        if text_pair_column:
+            columns['text_pair'] = text_pair_column
+        columns.setdefault('label', label_column or 'label')
     else:
-        raw, columns = _load_local(spec)
-    columns = dict(columns)
-    if text_column:
-        columns['text'] = text_column
-    if text_pair_column:
-        columns['text_pair'] = text_pair_column
-    columns.setdefault('label', label_column)
+        raw, columns = _load_local(spec, text_column, text_pair_column, label_column)
     task = _standardise(spec, raw, columns, label_names, seed)
     sizes = {'train': train_size, 'dev': dev_size, 'test': test_size}
     for split, n in sizes.items():
@@ -109,10 +123,9 @@ def load_task(spec, train_size=None, dev_size=None, test_size=None, seed=0,
 
 
 def _looks_local(spec):
-    # 'owner/dataset' is a hub name; a path must exist, start like one or
-    # carry a data file extension
-    return Path(spec).exists() or spec.startswith(('.', '/', '~')) \
-        or Path(spec).suffix in ('.csv', '.tsv', '.json', '.jsonl', '.parquet', '.txt')
+    # 'owner/dataset' is a hub name; a path exists (with or without a slash),
+    # starts like one or carries a data file extension
+    return reading.is_local(spec)
 
 
 def _load_hub(spec):
@@ -137,60 +150,19 @@ def _load_hub(spec):
     return raw, columns
 
 
-_SPLIT_NAMES = {'train': ['train'], 'dev': ['dev', 'validation', 'valid', 'dev_matched'],
-                'test': ['test', 'test_matched']}
-_FORMATS = {'.csv': 'csv', '.tsv': 'csv', '.json': 'json', '.jsonl': 'json',
-            '.parquet': 'parquet'}
-
-
-def _load_local(spec):
+def _load_local(spec, text_column=None, text_pair_column=None, label_column=None):
     """A file (train only; dev and test are held out of it) or a folder of
-    train/dev/test files in one format (GLUE-style dev.tsv, validation.jsonl...)."""
-    from datasets import load_dataset
-    path = Path(spec)
-    if not path.exists():
-        raise DataError(f'data path {spec!r} does not exist')
-    if path.is_dir():
-        files = {}
-        for split, names in _SPLIT_NAMES.items():
-            for name in names:
-                hits = [p for p in sorted(path.iterdir()) if p.stem == name and p.suffix in _FORMATS]
-                if hits:
-                    files[split] = hits[0]
-                    break
-        if 'train' not in files:
-            raise DataError(f'folder {spec!r} has no train.csv/.tsv/.json/.jsonl/.parquet; '
-                            f'found: {", ".join(p.name for p in sorted(path.iterdir())) or "nothing"}')
-    else:
-        if path.suffix not in _FORMATS:
-            raise DataError(f'unsupported data file {spec!r}; valid extensions: {", ".join(_FORMATS)}')
-        files = {'train': path}
-    suffixes = {p.suffix for p in files.values()}
-    if len({_FORMATS[s] for s in suffixes}) > 1:
-        raise DataError(f'folder {spec!r} mixes formats {sorted(suffixes)}; use one')
-    suffix = next(iter(suffixes))
-    kwargs = {}
-    if suffix == '.tsv':  # GLUE TSVs contain unbalanced quotes: read them raw
-        kwargs = dict(delimiter='\t', quoting=3)
-    try:
-        raw = load_dataset(_FORMATS[suffix], data_files={k: str(v) for k, v in files.items()},
-                           **kwargs)
-    except Exception as err:
-        raise DataError(f'could not read {spec!r} as {_FORMATS[suffix]}: '
-                        f'{str(err).splitlines()[0] if str(err) else type(err).__name__}') from None
-    cols = raw['train'].column_names
-    guess = {}
-    for key, names in [('text', ['text', 'sentence', 'sentence1', 'premise', 'question',
-                                 'content', 'review']),
-                       ('text_pair', ['text_pair', 'sentence2', 'hypothesis'])]:
-        found = [c for c in names if c in cols]
-        if found:
-            guess[key] = found[0]
-    if 'label' not in cols:
-        found = [c for c in ['gold_label', 'labels', 'class', 'y'] if c in cols]
-        if found:
-            guess['label'] = found[0]
-    return raw, guess
+    train/dev/test files, each file read on its own (`minilab.reading`)."""
+    got = reading.read(spec, ['train', 'dev', 'test'], text_column, text_pair_column,
+                       label_column)
+    if not got.labeled['train']:
+        raise DataError(f'{spec!r} has no labels in train ({got.origin["train"]}); a task needs '
+                        f'them (unlabeled texts can be a transfer pool or an LM corpus)')
+    columns = {'text': 'text', 'text_pair': 'text_pair' if got.pair else None, 'label': 'label',
+               'origin': got.origin}
+    if not got.labeled.get('test', True) and got.labeled.get('dev'):
+        columns['test_split'] = 'dev'  # GLUE's download: the dev file is the test
+    return got.splits, columns
 
 
 def _standardise(spec, raw, columns, label_names, seed):
@@ -207,24 +179,18 @@ def _standardise(spec, raw, columns, label_names, seed):
         if col is not None and col not in cols:
             raise DataError(f'column {col!r} not in {spec!r}; columns: {", ".join(cols)}; '
                             f'pass {key}_column=')
+    origin = {s: columns.get('origin', {}).get(s, s) for s in splits}
     feature = train.features.get(columns['label'])
+    class_ids = isinstance(feature, ClassLabel)  # the hub's ids: kept as they are
     if label_names is None:
-        if isinstance(feature, ClassLabel):
-            label_names = list(feature.names)
-        else:
-            values = sorted({v for v in train[columns['label']] if v not in (None, -1, '', '-')},
-                            key=str)
-            label_names = [str(v) for v in values]
-    index = {name: i for i, name in enumerate(label_names)}
+        label_names = list(feature.names) if class_ids else \
+            reading.guess_label_names(reading.column(train, columns['label']))
+    label_names = [str(n) for n in label_names]
 
     def convert(batch):
-        labels = []
-        for v in batch[columns['label']]:
-            if isinstance(v, int) and not isinstance(feature, ClassLabel) and str(v) in index:
-                v = index[str(v)]
-            elif not isinstance(v, int):
-                v = index.get(str(v), -1)
-            labels.append(v)
+        labels = batch[columns['label']]
+        if not class_ids:
+            labels = reading.label_ids(labels, label_names, spec)
         pair = batch[columns['text_pair']] if columns.get('text_pair') else [None] * len(labels)
         return {'text': [str(t) for t in batch[columns['text']]], 'text_pair': pair,
                 'label': labels}
@@ -235,21 +201,39 @@ def _standardise(spec, raw, columns, label_names, seed):
     features = Features({'text': Value('string'), 'text_pair': Value('string'),
                          'label': Value('int64')})
     for name, ds in splits.items():
+        if not class_ids:  # a bad label fails here, naming its file
+            reading.label_ids(set(reading.column(ds, columns['label'])), label_names,
+                              repr(origin[name]))
         ds = ds.map(convert, batched=True, remove_columns=ds.column_names, features=features)
         out[name] = ds.filter(lambda b: [y >= 0 for y in b['label']], batched=True)
     test_name = columns.get('test_split', 'test')
     test = out.get(test_name) if test_name in out and len(out[test_name]) else None
-    dev = out.get('dev') if 'dev' in out and test_name != 'dev' else None
-    if test_name != 'validation' and dev is None and 'validation' in out:
-        dev = out['validation']
+    dev_name = 'dev' if 'dev' in out and test_name != 'dev' else None
+    if test_name != 'validation' and dev_name is None and 'validation' in out:
+        dev_name = 'validation'
+    dev = out[dev_name] if dev_name else None
     train = out['train']
+    sources = {'train': origin['train'], 'dev': origin.get(dev_name), 'test': origin.get(test_name)}
+    held = f'{DEV_FRACTION:.0%} of {origin["train"]}, held out'
+    if (dev is None or test is None) and len(train) < 10:
+        raise DataError(f'{spec!r} has {len(train)} labeled train rows ({origin["train"]}): too few '
+                        f'to hold dev/test out of; give dev and test files')
     if dev is None:  # hold dev out of train so that test is never used for selection
         parts = train.train_test_split(test_size=DEV_FRACTION, seed=seed)
         train, dev = parts['train'], parts['test']
+        sources['dev'] = held
     if test is None:
         parts = train.train_test_split(test_size=DEV_FRACTION, seed=seed + 1)
         train, test = parts['train'], parts['test']
-    return TaskData(spec, train, dev, test, label_names)
+        sources['test'] = held
+    if held in sources.values():
+        sources['train'] = f'{origin["train"]}, less what is held out'
+    unused = [f'{origin[s]} ({"no labels" if len(splits[s]) and not len(out[s]) else "not used"})'
+              for s in splits if s not in ('train', dev_name, test_name) or
+              (s == test_name and test is not out.get(s))]
+    if unused:
+        sources['unused'] = ', '.join(unused)
+    return TaskData(spec, train, dev, test, label_names, sources)
 
 
 # -----------------------------------------------------------------------------
@@ -345,28 +329,25 @@ def tokenize(dataset, tokenizer, max_length=64):
 # unlabeled data: the LM corpus and transfer sets
 
 
-def lm_corpus(source='world', size=100_000, seed=0):
-    """Unlabeled text for MLM pre-training: the world's LM corpus, or a hub
-    name / local text file (one document per line, or a 'text' column)."""
+def lm_corpus(source='world', size=100_000, seed=0, text_column=None):
+    """Unlabeled text for MLM pre-training: the world's LM corpus, a hub name, or
+    a local file or folder: .txt (one text a line, also .gz), a folder of one
+    file per text, or any table (its text column given or guessed)."""
     from datasets import Dataset, load_dataset
     if source == 'world':
         return Dataset.from_dict({'text': world.lm_corpus(size, seed=seed),
                                   'text_pair': [None] * size})
-    path = Path(source)
-    try:
-        if path.suffix == '.txt':
-            ds = load_dataset('text', data_files=str(path))['train']
-        elif path.exists() or _looks_local(source):
-            ds = _load_local(source)[0]['train']
-        else:
+    if _looks_local(source):
+        ds = reading.read_texts(source, text_column=text_column)[0]
+    else:
+        try:
             ds = load_dataset(source, split='train')
-    except DataError:
-        raise
-    except Exception as err:
-        raise DataError(f'LM corpus {source!r} could not be loaded ({type(err).__name__}); '
-                        f"valid offline: 'world', a .txt file or a local CSV/JSON file") from None
-    if 'text' not in ds.column_names:
-        raise DataError(f'LM corpus {source!r} has no text column; columns: {", ".join(ds.column_names)}')
+        except Exception as err:
+            raise DataError(f'LM corpus {source!r} could not be loaded ({type(err).__name__}); '
+                            f"valid offline: 'world', a .txt file or a local CSV/JSON file") from None
+        text = reading.choose_columns(ds.column_names, repr(source), text_column,
+                                      want_label=False)['text']
+        ds = ds.select_columns([text]).rename_columns({text: 'text'}) if text != 'text' else ds
     ds = ds.filter(lambda b: [bool(t and t.strip()) for t in b['text']], batched=True)
     if size and size < len(ds):
         ds = ds.shuffle(seed=seed).select(range(size))
@@ -374,19 +355,23 @@ def lm_corpus(source='world', size=100_000, seed=0):
                                            batched=True)
 
 
-def unlabeled_texts(spec, size, seed=0):
+def unlabeled_texts(spec, size, seed=0, text_column=None, text_pair_column=None):
     """text (and text_pair) of the train split of a hub dataset or a local
-    file/folder, labels dropped or absent: the inputs of a transfer set."""
+    file/folder (a table, .txt, a folder of one file per text), labels dropped
+    or absent: the inputs of a transfer set."""
     if spec in HUB_TASKS or not _looks_local(spec):
         raw, columns = _load_hub(spec)
+        train = raw['train']
+        cols = train.column_names
+        text = text_column or columns.get('text')
+        if text is None or text not in cols:
+            raise DataError(f'no text column found in {spec!r}; columns: {", ".join(cols)}')
+        pair = text_pair_column or columns.get('text_pair')
+        pair = pair if pair in cols else None
     else:
-        raw, columns = _load_local(spec)
-    train = raw['train']
-    cols = train.column_names
-    text = columns.get('text')
-    if text is None or text not in cols:
-        raise DataError(f'no text column found in {spec!r}; columns: {", ".join(cols)}')
-    pair = columns.get('text_pair') if columns.get('text_pair') in cols else None
+        train = reading.read_texts(spec, text_column=text_column,
+                                   text_pair_column=text_pair_column)[0]
+        cols, text, pair = train.column_names, 'text', 'text_pair'
     if size and size < len(train):
         train = train.shuffle(seed=seed).select(range(size))
     return train.map(lambda b: {'text': [str(t) for t in b[text]],
@@ -401,12 +386,15 @@ class TransferSet:
     pool: 'world/<task>' (the world generates `size` inputs from `domain`),
           or a hub name / local file or folder (its train split; labels, if
           any, are dropped).
+    text_column, text_pair_column: the pool's columns (else guessed).
     The key identifies the inputs for the teacher-output cache."""
     pool: str
     size: int
     domain: str = 'movies'
     seed: int = 0
     texts: object = field(default=None, repr=False)
+    text_column: str = None
+    text_pair_column: str = None
 
     def __post_init__(self):
         if self.size <= 0:
@@ -422,10 +410,13 @@ class TransferSet:
                 self.texts = Dataset.from_dict(world.transfer_pool(task, self.size, self.domain,
                                                                    seed=1000 + self.seed))
             else:
-                self.texts = unlabeled_texts(self.pool, self.size, self.seed)
+                self.texts = unlabeled_texts(self.pool, self.size, self.seed,
+                                             self.text_column, self.text_pair_column)
         return self.texts
 
     @property
     def key(self):
+        columns = {k: getattr(self, k) for k in ('text_column', 'text_pair_column')
+                   if getattr(self, k)}  # only when given: older keys stay as they were
         return json.dumps({'pool': self.pool, 'size': self.size, 'domain': self.domain,
-                           'seed': self.seed}, sort_keys=True)
+                           'seed': self.seed, **columns}, sort_keys=True)
