@@ -3,7 +3,7 @@ and unlabeled transfer sets.
 
     from minilab import data
     task = data.load_task('world/sentiment')           # offline world (default)
-    task = data.load_task('glue/sst2')                 # hub name (needs a network)
+    task = data.load_task('glue/sst2')                 # hub name: its local copy, else the hub
     task = data.load_task('path/to/SST-2')             # a GLUE-style folder of TSVs
     task = data.load_task('reviews.csv', text_column='review', label_column='stars')
     task = data.load_task('aclImdb')                   # train/pos/*.txt, train/neg/*.txt, test/...
@@ -19,6 +19,10 @@ selection uses dev only; where a dataset has no labeled test split (GLUE), its
 official validation split becomes test and dev is held out from train.
 Local files and folders are read by `minilab.reading` (each file on its own,
 its columns guessed per file); `TaskData.sources` says which split came from where.
+A name ('glue/sst2', 'imdb/unsupervised', 'multi_domain/books', 'gutenberg', any
+hub name) is read from its copy in the local data directory ($MINILAB_DATA) when
+there is one, else from the hub, with the same columns and label ids either way
+(`minilab.hubdata`).
 """
 import hashlib
 import json
@@ -26,32 +30,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minilab import paths, reading, world
+from minilab import hubdata, paths, reading, world
 from minilab.reading import DataError  # noqa: F401  (bad data input: a one-line message)
 
 
 # -----------------------------------------------------------------------------
-# known hub datasets: where the text and label live, and which splits to use
+# known hub datasets: where the text and label live, which splits to use, where
+# their local copies are (the whole table, pools and corpora too: hubdata.NAMES)
 
-HUB_TASKS = {
-    'glue/sst2': dict(path='glue', name='sst2', text='sentence', test='validation'),
-    'glue/mnli': dict(path='glue', name='mnli', text='premise', text_pair='hypothesis',
-                      test='validation_matched'),
-    'glue/qnli': dict(path='glue', name='qnli', text='question', text_pair='sentence',
-                      test='validation'),
-    'glue/rte': dict(path='glue', name='rte', text='sentence1', text_pair='sentence2',
-                     test='validation'),
-    'glue/mrpc': dict(path='glue', name='mrpc', text='sentence1', text_pair='sentence2',
-                      test='validation'),
-    'glue/qqp': dict(path='glue', name='qqp', text='question1', text_pair='question2',
-                     test='validation'),
-    'glue/cola': dict(path='glue', name='cola', text='sentence', test='validation'),
-    'imdb': dict(path='imdb', text='text', test='test'),
-    'ag_news': dict(path='ag_news', text='text', test='test'),
-    'dbpedia_14': dict(path='dbpedia_14', text='content', test='test'),
-    'amazon_polarity': dict(path='amazon_polarity', text='content', test='test'),
-    'yelp_polarity': dict(path='yelp_polarity', text='text', test='test'),
-}
+HUB_TASKS = hubdata.TASKS
 WORLD_TASKS = [f'world/{t}' for t in world.TASKS]
 DEV_FRACTION = 0.1  # held out of train when a dataset has no separate labeled dev
 
@@ -103,16 +90,24 @@ def load_task(spec, train_size=None, dev_size=None, test_size=None, seed=0,
                                                                domain=domain))
         return TaskData(spec, splits['train'], splits['dev'], splits['test'],
                         list(world.LABELS[task]))
-    if spec in HUB_TASKS or not _looks_local(spec):
-        raw, columns = _load_hub(spec)
+    where = hubdata.locate(spec)
+    if where.split or (where.entry or {}).get('kind', 'task') != 'task':
+        what = f'one split of {where.name!r}' if where.split else f'a {where.entry["kind"]}'
+        raise DataError(f'{spec!r} is {what}, not a task; known tasks: {", ".join(HUB_TASKS)}, '
+                        f'multi_domain/<domain>, {", ".join(WORLD_TASKS)}')
+    if where.kind == 'hub':
+        raw, columns = _load_hub(spec, where)
         columns = dict(columns)
         if text_column:
             columns['text'] = text_column
         if text_pair_column:
             columns['text_pair'] = text_pair_column
         columns.setdefault('label', label_column or 'label')
-    else:
-        raw, columns = _load_local(spec, text_column, text_pair_column, label_column)
+    else:  # a local path, or a name's copy in the data directory
+        raw, columns = _load_local(where.spec if where.kind == 'path' else str(where.path),
+                                   text_column, text_pair_column, label_column, where.test_split)
+        if label_names is None:
+            label_names = where.label_names
     task = _standardise(spec, raw, columns, label_names, seed)
     sizes = {'train': train_size, 'dev': dev_size, 'test': test_size}
     for split, n in sizes.items():
@@ -128,31 +123,45 @@ def _looks_local(spec):
     return reading.is_local(spec)
 
 
-def _load_hub(spec):
+def _load_hub(spec, where=None, valid=None):
     from datasets import load_dataset
-    known = HUB_TASKS.get(spec)
-    if known is None:
-        path, name = (spec.split('/', 1) + [None])[:2] if '/' in spec and spec.count('/') == 1 \
-            else (spec, None)
-        known = dict(path=path, name=name, text='text')
+    where = where or hubdata.locate(spec)
+    known = where.entry
+    tries = [known] if known else [dict(path=spec, text='text')]  # a repo id, or path/config
+    if known is None and spec.count('/') == 1:
+        tries.append(dict(path=spec.split('/')[0], name=spec.split('/')[1], text='text'))
+    if tries[0].get('path') is None:
+        raise DataError(f'dataset {spec!r} has no hub copy and {hubdata.no_copy_message(where)}')
     try:
-        raw = load_dataset(known['path'], known.get('name'))
+        for i, known in enumerate(tries):
+            try:
+                raw = load_dataset(known['path'], known.get('name'))
+                break
+            except Exception:
+                if i == len(tries) - 1:
+                    raise
     except Exception as err:  # offline, unknown name, no such config
         offline = os.environ.get('HF_DATASETS_OFFLINE') == '1' or os.environ.get('HF_HUB_OFFLINE') == '1'
-        why = 'the hub is unreachable (offline)' if offline or 'connect' in str(err).lower() \
+        why = 'unreachable (offline)' if offline or 'connect' in str(err).lower() \
             or 'offline' in str(err).lower() else f'{type(err).__name__}: {str(err).splitlines()[0]}'
-        raise DataError(f'dataset {spec!r} is not a local path and could not be loaded: {why}; '
-                        f'valid offline: {", ".join(WORLD_TASKS)} or a local '
-                        f'CSV/TSV/JSON(L)/Parquet file or folder') from None
-    columns = {'text': known['text'], 'test_split': known.get('test', 'test')}
+        raise DataError(f'dataset {spec!r} could not be loaded: not a local path, '
+                        f'{hubdata.no_copy_message(where)}, and the hub: {why}; valid offline: '
+                        f'{valid or ", ".join(WORLD_TASKS)}, a local CSV/TSV/JSON(L)/Parquet/txt '
+                        f'file or folder, or a name with a copy in the data directory') from None
+    columns = {'text': known['text'], 'test_split': known.get('test', 'test'),
+               'names': known.get('labels'),
+               'origin': {s: f'{known["path"]} {known.get("name") or ""} {s}'.replace('  ', ' ')
+                          for s in raw}}
     if known.get('text_pair'):
         columns['text_pair'] = known['text_pair']
     return raw, columns
 
 
-def _load_local(spec, text_column=None, text_pair_column=None, label_column=None):
+def _load_local(spec, text_column=None, text_pair_column=None, label_column=None,
+                test_split=None):
     """A file (train only; dev and test are held out of it) or a folder of
-    train/dev/test files, each file read on its own (`minilab.reading`)."""
+    train/dev/test files, each file read on its own (`minilab.reading`);
+    test_split: the split used as test (a name's copy: 'dev' for GLUE)."""
     got = reading.read(spec, ['train', 'dev', 'test'], text_column, text_pair_column,
                        label_column)
     if not got.labeled['train']:
@@ -160,7 +169,9 @@ def _load_local(spec, text_column=None, text_pair_column=None, label_column=None
                         f'them (unlabeled texts can be a transfer pool or an LM corpus)')
     columns = {'text': 'text', 'text_pair': 'text_pair' if got.pair else None, 'label': 'label',
                'origin': got.origin}
-    if not got.labeled.get('test', True) and got.labeled.get('dev'):
+    if test_split:
+        columns['test_split'] = test_split
+    elif not got.labeled.get('test', True) and got.labeled.get('dev'):
         columns['test_split'] = 'dev'  # GLUE's download: the dev file is the test
     return got.splits, columns
 
@@ -182,8 +193,12 @@ def _standardise(spec, raw, columns, label_names, seed):
     origin = {s: columns.get('origin', {}).get(s, s) for s in splits}
     feature = train.features.get(columns['label'])
     class_ids = isinstance(feature, ClassLabel)  # the hub's ids: kept as they are
+    if class_ids and columns.get('names') and list(feature.names) != list(columns['names']):
+        import warnings  # the table's names label the local copies: they must be the hub's
+        warnings.warn(f'{spec!r}: the hub names its labels {list(feature.names)}, '
+                      f'minilab.hubdata {list(columns["names"])}; local copies use the latter')
     if label_names is None:
-        label_names = list(feature.names) if class_ids else \
+        label_names = list(feature.names) if class_ids else columns.get('names') or \
             reading.guess_label_names(reading.column(train, columns['label']))
     label_names = [str(n) for n in label_names]
 
@@ -228,7 +243,9 @@ def _standardise(spec, raw, columns, label_names, seed):
         sources['test'] = held
     if held in sources.values():
         sources['train'] = f'{origin["train"]}, less what is held out'
-    unused = [f'{origin[s]} ({"no labels" if len(splits[s]) and not len(out[s]) else "not used"})'
+    unused = [f'{origin[s]} (' + ('no labels' if len(splits[s]) and not len(out[s]) else
+                                  f'not used: test is {sources["test"]}' if s == 'test' else
+                                  'not used') + ')'
               for s in splits if s not in ('train', dev_name, test_name) or
               (s == test_name and test is not out.get(s))]
     if unused:
@@ -329,25 +346,43 @@ def tokenize(dataset, tokenizer, max_length=64):
 # unlabeled data: the LM corpus and transfer sets
 
 
+def _texts(spec, size=None, seed=0, text_column=None, text_pair_column=None, valid=None):
+    """text and text_pair of a local file or folder, a name's copy in the data
+    directory or a hub dataset: its train split, or the split the name gives
+    ('imdb/unsupervised'); `size` rows drawn by seed."""
+    where = hubdata.locate(spec)
+    if where.kind != 'hub':
+        ds = reading.read_texts(where.spec if where.kind == 'path' else where.path,
+                                where.local_split, text_column, text_pair_column)[0]
+        return ds.shuffle(seed=seed).select(range(size)) if size and size < len(ds) else ds
+    raw, columns = _load_hub(spec, where, valid)
+    split = where.split or (where.entry or {}).get('split') or 'train'
+    if split not in raw:
+        raise DataError(f'dataset {spec!r} has no {split!r} split; splits: {", ".join(raw)}')
+    ds = raw[split]
+    known = where.entry and not text_column  # a known name: the table's columns
+    cols = reading.choose_columns(ds.column_names, repr(spec),
+                                  columns['text'] if known else text_column,
+                                  columns.get('text_pair') if known else text_pair_column,
+                                  want_label=False)
+    text, pair = cols['text'], cols['text_pair']
+    if size and size < len(ds):
+        ds = ds.shuffle(seed=seed).select(range(size))
+    return ds.map(lambda b: {'text': [str(t) for t in b[text]],
+                             'text_pair': b[pair] if pair else [None] * len(b[text])},
+                  batched=True, remove_columns=ds.column_names)
+
+
 def lm_corpus(source='world', size=100_000, seed=0, text_column=None):
-    """Unlabeled text for MLM pre-training: the world's LM corpus, a hub name, or
-    a local file or folder: .txt (one text a line, also .gz), a folder of one
+    """Unlabeled text for MLM pre-training: the world's LM corpus, a name
+    ('gutenberg', 'imdb/unsupervised', a hub name: its local copy, else the hub),
+    or a local file or folder: .txt (one text a line, also .gz), a folder of one
     file per text, or any table (its text column given or guessed)."""
-    from datasets import Dataset, load_dataset
+    from datasets import Dataset
     if source == 'world':
         return Dataset.from_dict({'text': world.lm_corpus(size, seed=seed),
                                   'text_pair': [None] * size})
-    if _looks_local(source):
-        ds = reading.read_texts(source, text_column=text_column)[0]
-    else:
-        try:
-            ds = load_dataset(source, split='train')
-        except Exception as err:
-            raise DataError(f'LM corpus {source!r} could not be loaded ({type(err).__name__}); '
-                            f"valid offline: 'world', a .txt file or a local CSV/JSON file") from None
-        text = reading.choose_columns(ds.column_names, repr(source), text_column,
-                                      want_label=False)['text']
-        ds = ds.select_columns([text]).rename_columns({text: 'text'}) if text != 'text' else ds
+    ds = _texts(source, text_column=text_column, valid="'world'")
     ds = ds.filter(lambda b: [bool(t and t.strip()) for t in b['text']], batched=True)
     if size and size < len(ds):
         ds = ds.shuffle(seed=seed).select(range(size))
@@ -356,27 +391,11 @@ def lm_corpus(source='world', size=100_000, seed=0, text_column=None):
 
 
 def unlabeled_texts(spec, size, seed=0, text_column=None, text_pair_column=None):
-    """text (and text_pair) of the train split of a hub dataset or a local
-    file/folder (a table, .txt, a folder of one file per text), labels dropped
-    or absent: the inputs of a transfer set."""
-    if spec in HUB_TASKS or not _looks_local(spec):
-        raw, columns = _load_hub(spec)
-        train = raw['train']
-        cols = train.column_names
-        text = text_column or columns.get('text')
-        if text is None or text not in cols:
-            raise DataError(f'no text column found in {spec!r}; columns: {", ".join(cols)}')
-        pair = text_pair_column or columns.get('text_pair')
-        pair = pair if pair in cols else None
-    else:
-        train = reading.read_texts(spec, text_column=text_column,
-                                   text_pair_column=text_pair_column)[0]
-        cols, text, pair = train.column_names, 'text', 'text_pair'
-    if size and size < len(train):
-        train = train.shuffle(seed=seed).select(range(size))
-    return train.map(lambda b: {'text': [str(t) for t in b[text]],
-                                'text_pair': b[pair] if pair else [None] * len(b[text])},
-                     batched=True, remove_columns=cols)
+    """text (and text_pair) of a pool: the train split of a task, a pool name
+    ('imdb/unsupervised', 'qqp'), a hub name (its local copy, else the hub) or a
+    local file or folder (a table, .txt, a folder of one file per text), labels
+    dropped or absent: the inputs of a transfer set."""
+    return _texts(spec, size, seed, text_column, text_pair_column)
 
 
 @dataclass
@@ -384,7 +403,8 @@ class TransferSet:
     """Unlabeled task-like inputs to distil on: which pool, how many, which domain.
 
     pool: 'world/<task>' (the world generates `size` inputs from `domain`),
-          or a hub name / local file or folder (its train split; labels, if
+          a name ('imdb', 'imdb/unsupervised', 'qqp', any hub name: its local
+          copy first) or a local file or folder (its train split; labels, if
           any, are dropped).
     text_column, text_pair_column: the pool's columns (else guessed).
     The key identifies the inputs for the teacher-output cache."""
