@@ -7,9 +7,11 @@
     minilab reproduce                               # every notebook, from saved runs
     minilab reproduce wr_f4_main_result --smoke
 
-Bad input (unknown experiment, preset, size, parameter, notebook) exits with
+Bad input (unknown experiment, preset, size, parameter, notebook; a value of
+the wrong type or out of range; a task, model, tokenizer or corpus name that
+is not known, not a local path and not reachable on the hub) exits with
 status 2 and one line naming the value and the valid choices, before any
-compute starts.
+compute starts (with --dry-run too).
 """
 import argparse
 import ast
@@ -42,7 +44,8 @@ def main(argv=None):
     run.add_argument('--task')
     run.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
                      help='override any preset parameter')
-    run.add_argument('--progress', action='store_true', help='show a progress bar per run')
+    run.add_argument('--progress', action=argparse.BooleanOptionalAction, default=None,
+                     help='progress bars for training and teacher passes (default: on in a terminal)')
     run.add_argument('--dry-run', action='store_true', help='list the runs, train nothing')
     run.add_argument('--jobs', type=int, default=1,
                      help='processes training at once, each with cores/jobs threads (small models '
@@ -81,13 +84,16 @@ def _dispatch(args, argv=None):
             raise ValueError(f'--jobs must be a positive number of processes, got {args.jobs}')
         from minilab import catalog  # names first, before torch is imported
         catalog.check_target(args.experiment, args.preset)
-        overrides = {'seeds': args.seeds, 'sizes': args.sizes, 'task': args.task}
+        overrides = {k: v for k, v in [('seeds', args.seeds), ('sizes', args.sizes), ('task', args.task)]
+                     if v is not None}
         for item in args.set:
             if '=' not in item:
                 raise ValueError(f'--set wants KEY=VALUE, got {item!r}')
             key, value = item.split('=', 1)
-            overrides[key] = _value(value)
+            overrides[key.strip()] = _value(value)  # --set train_size=None: None
         plans = _plans(args.experiment, args.preset, overrides)  # validates before any compute
+        for plan in plans:
+            plan.check()  # every task, model, tokenizer, corpus name of every stage
         if args.dry_run:
             return _dry_run(plans)
         if args.jobs > 1:
@@ -96,7 +102,7 @@ def _dispatch(args, argv=None):
         datasets.disable_progress_bars()
         log = print if args.lane is None else (lambda msg: print(f'[lane {args.lane}] {msg}', flush=True))
         for plan in plans:
-            plan.execute(log=log, progress=args.progress)
+            plan.execute(log=log, progress=sys.stderr.isatty() if args.progress is None else args.progress)
         return 0
     if args.command == 'reproduce':
         from minilab import notebooks
@@ -128,8 +134,9 @@ def _plans(name, preset, overrides):
     from minilab.stages import Plan
     papers = sorted({e['paper'] for e in experiments.EXPERIMENTS.values()})
     if name not in papers and name != 'all':
+        overrides = {k: experiments.SET_NONE if v is None else v for k, v in overrides.items()}
         return [experiments.build_plan(name, preset, **overrides)]
-    if any(v is not None for v in overrides.values()):
+    if overrides:
         raise ValueError(f"overrides (--seeds, --sizes, --task, --set) apply to one experiment, "
                          f"not to {name!r}; valid: {', '.join(experiments.EXPERIMENTS)}")
     plans = []

@@ -91,10 +91,7 @@ def load_task(spec, train_size=None, dev_size=None, test_size=None, seed=0,
         return TaskData(spec, splits['train'], splits['dev'], splits['test'],
                         list(world.LABELS[task]))
     where = hubdata.locate(spec)
-    if where.split or (where.entry or {}).get('kind', 'task') != 'task':
-        what = f'one split of {where.name!r}' if where.split else f'a {where.entry["kind"]}'
-        raise DataError(f'{spec!r} is {what}, not a task; known tasks: {", ".join(HUB_TASKS)}, '
-                        f'multi_domain/<domain>, {", ".join(WORLD_TASKS)}')
+    _must_be_a_task(where)
     if where.kind == 'hub':
         raw, columns = _load_hub(spec, where)
         columns = dict(columns)
@@ -117,6 +114,13 @@ def load_task(spec, train_size=None, dev_size=None, test_size=None, seed=0,
     return task
 
 
+def _must_be_a_task(where, world_tasks=None):
+    if where.split or (where.entry or {}).get('kind', 'task') != 'task':
+        what = f'one split of {where.name!r}' if where.split else f'a {where.entry["kind"]}'
+        raise DataError(f'{where.spec!r} is {what}, not a task; known tasks: {", ".join(HUB_TASKS)}, '
+                        f'multi_domain/<domain>, {", ".join(world_tasks or WORLD_TASKS)}')
+
+
 def _looks_local(spec):
     # 'owner/dataset' is a hub name; a path exists (with or without a slash),
     # starts like one or carries a data file extension
@@ -126,10 +130,7 @@ def _looks_local(spec):
 def _load_hub(spec, where=None, valid=None):
     from datasets import load_dataset
     where = where or hubdata.locate(spec)
-    known = where.entry
-    tries = [known] if known else [dict(path=spec, text='text')]  # a repo id, or path/config
-    if known is None and spec.count('/') == 1:
-        tries.append(dict(path=spec.split('/')[0], name=spec.split('/')[1], text='text'))
+    tries = _hub_tries(spec, where)
     if tries[0].get('path') is None:
         raise DataError(f'dataset {spec!r} has no hub copy and {hubdata.no_copy_message(where)}')
     try:
@@ -155,6 +156,17 @@ def _load_hub(spec, where=None, valid=None):
     if known.get('text_pair'):
         columns['text_pair'] = known['text_pair']
     return raw, columns
+
+
+def _hub_tries(spec, where):
+    """What load_dataset is given, in order: a known name's (path, config);
+    any other name as a repo id, then 'path/config'."""
+    if where.entry:
+        return [where.entry]
+    tries = [dict(path=spec, text='text')]
+    if spec.count('/') == 1:
+        tries.append(dict(path=spec.split('/')[0], name=spec.split('/')[1], text='text'))
+    return tries
 
 
 def _load_local(spec, text_column=None, text_pair_column=None, label_column=None,
@@ -440,3 +452,182 @@ class TransferSet:
                    if getattr(self, k)}  # only when given: older keys stay as they were
         return json.dumps({'pool': self.pool, 'size': self.size, 'domain': self.domain,
                            'seed': self.seed, **columns}, sort_keys=True)
+
+
+# -----------------------------------------------------------------------------
+# name resolution: can a stage load this name? Checked for every stage of a
+# plan before the first one trains (minilab.stages.Plan.check), following the
+# loaders above: a world name must be known, a local path must exist (a name
+# that exists locally is a path, with or without a slash), and any other name
+# has a copy in the data directory (minilab.hubdata) or is a hub name, which
+# must be reachable -- offline, in the local cache.
+
+LOCAL_DATA = ('a local CSV/TSV/JSON(L)/Parquet/txt file or folder, or a name with a copy in '
+              'the data directory (MINILAB_DATA)')
+TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt')
+_TRUE = ('1', 'true', 'yes', 'on')
+
+
+def offline_variable(datasets=False):
+    """The environment variable that keeps the hub offline ('HF_HUB_OFFLINE',
+    or for datasets also 'HF_DATASETS_OFFLINE'), None when online."""
+    for name in (('HF_HUB_OFFLINE', 'HF_DATASETS_OFFLINE') if datasets else ('HF_HUB_OFFLINE',)):
+        if os.environ.get(name, '').strip().lower() in _TRUE:
+            return name
+    return None
+
+
+def hub_reason(repo_id, repo_type='model', config_name=None, files=()):
+    """None when the hub can give `repo_id`, else why not, in a few words.
+
+    Offline: a model or tokenizer is there when the hub cache holds one of
+    `files`, a dataset when `datasets` finds it in its cache (no network).
+    Online: one repository-existence request; nothing is downloaded."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        return 'not a valid hub name'
+    variable = offline_variable(datasets=repo_type == 'dataset')
+    if variable:
+        return None if _in_hub_cache(repo_id, repo_type, config_name, files) else f'offline: {variable}=1'
+    from huggingface_hub import HfApi
+    try:
+        return None if HfApi().repo_exists(repo_id, repo_type=repo_type) else f'no such {repo_type} on the hub'
+    except Exception as err:  # no network, a proxy, a timeout
+        return f'the hub is unreachable: {type(err).__name__}'
+
+
+def _in_hub_cache(repo_id, repo_type, config_name, files):
+    if repo_type == 'dataset':
+        from datasets import load_dataset_builder
+        try:
+            load_dataset_builder(repo_id, config_name)  # offline: the cached copy or an error
+            return True
+        except Exception:
+            return False
+    from huggingface_hub import try_to_load_from_cache
+    return any(isinstance(try_to_load_from_cache(repo_id, f), str) for f in files)
+
+
+def _unreachable(what, spec, why, valid):
+    return DataError(f'{what} {spec!r} is neither a local path nor reachable on the hub ({why}); '
+                     f'valid offline: {valid}')
+
+
+def _check_local_data(what, spec, valid, need_train=True):
+    """A local data file or folder that minilab.reading can read (a task's needs a train split)."""
+    path = Path(spec).expanduser()
+    if not path.exists():
+        if reading.data_suffix(path) == ('.txt', False) and what == 'LM corpus':
+            raise DataError(f'{what} {spec!r} is not a local file (no such file); valid offline: {valid}')
+        raise DataError(f'{what} {spec!r} is not a local path (no such file or folder); valid offline: {valid}')
+    if path.is_file():
+        if reading.data_suffix(path) is None:
+            raise DataError(f'{what} {spec!r} is not a data file; valid extensions: '
+                            f'{reading.valid_extensions()}')
+        return
+    listed = ', '.join(p.name for p in sorted(path.iterdir()) if not p.name.startswith('.')) or 'nothing'
+    try:
+        parts = reading.layout(path)
+    except DataError as err:
+        if 'has no train file' not in str(err):
+            raise DataError(f'{what} {err}') from None
+        parts = {}
+    if not parts or (need_train and 'train' not in parts):
+        raise DataError(f'{what} folder {spec!r} has no train.csv/.tsv/.json/.jsonl/.parquet/.txt '
+                        f'(or .gz), train/ folder or class folders of .txt files; found: {listed}')
+
+
+def _check_name(what, spec, where, valid):
+    """A name resolves to its copy in the data directory, or the hub can give it."""
+    if where.kind == 'copy':
+        return
+    tries = _hub_tries(spec, where)
+    if tries[0].get('path') is None:
+        raise DataError(f'{what} {spec!r} has no hub copy and {hubdata.no_copy_message(where)}')
+    reasons = []
+    for known in tries:  # any one the hub can give, as _load_hub tries them in turn
+        reasons.append(hub_reason(known['path'], 'dataset', known.get('name')))
+        if reasons[-1] is None:
+            return
+    raise _unreachable(what, spec, reasons[0], valid)  # why the name itself failed
+
+
+def resolve_task(spec, domain=None, world_tasks=None):
+    """Raise DataError (one line) unless `spec` names a labeled task that
+    load_task can load: a world task (and, if given, a world domain), a
+    local file or folder, a name with a copy in the data directory, or a
+    dataset the hub can give. world_tasks: the world's task names the stage
+    knows (default WORLD_TASKS)."""
+    world_tasks = list(world_tasks or WORLD_TASKS)
+    valid = f'{", ".join(world_tasks)} or {LOCAL_DATA}'
+    if not isinstance(spec, str) or not spec:
+        raise DataError(f'task {spec!r} is not a name; valid offline: {valid}')
+    if spec.startswith('world/'):
+        if spec not in world_tasks:
+            raise DataError(f'unknown world task {spec!r}; valid: {", ".join(world_tasks)}')
+        if domain is not None and domain not in world.DOMAINS:
+            raise DataError(f'unknown domain {domain!r} of {spec}; valid: {", ".join(world.DOMAIN_ORDER)}')
+        return spec
+    where = hubdata.locate(spec)
+    if where.kind == 'path':
+        _check_local_data('task', spec, valid)
+    else:
+        _must_be_a_task(where, world_tasks)
+        _check_name('task', spec, where, valid)
+    return spec
+
+
+def resolve_pool(pool, domain=None):
+    """Raise DataError unless TransferSet(pool, domain=domain) can load its inputs."""
+    valid = f'{", ".join(WORLD_TASKS)} or {LOCAL_DATA}'
+    if not isinstance(pool, str) or not pool:
+        raise DataError(f'transfer pool {pool!r} is not a name; valid offline: {valid}')
+    if pool.startswith('world/'):
+        if pool not in WORLD_TASKS:
+            raise DataError(f'unknown world pool {pool!r}; valid: {", ".join(WORLD_TASKS)}')
+        if domain is not None and domain not in world.DOMAINS and domain != 'lm':
+            raise DataError(f'unknown transfer domain {domain!r} of {pool}; '
+                            f'valid: {", ".join(world.DOMAIN_ORDER)}, lm')
+        return pool
+    where = hubdata.locate(pool)
+    if where.kind == 'path':
+        _check_local_data('transfer pool', pool, valid, need_train=False)
+    else:
+        _check_name('transfer pool', pool, where, valid)
+    return pool
+
+
+def resolve_corpus(source):
+    """Raise DataError unless lm_corpus(source) can load it."""
+    valid = f"'world', a .txt file (one document a line) or {LOCAL_DATA} with a text column"
+    if not isinstance(source, str) or not source:
+        raise DataError(f'LM corpus {source!r} is not a name; valid offline: {valid}')
+    if source == 'world':
+        return source
+    where = hubdata.locate(source)
+    if where.kind == 'path':
+        _check_local_data('LM corpus', source, valid, need_train=False)
+    else:
+        _check_name('LM corpus', source, where, valid)
+    return source
+
+
+def resolve_tokenizer(name_or_path):
+    """Raise DataError unless load_tokenizer(name_or_path) can load it."""
+    valid = "'world', a folder saved with save_pretrained or a hub tokenizer in the local cache"
+    if not isinstance(name_or_path, str) or not name_or_path:
+        raise DataError(f'tokenizer {name_or_path!r} is not a name; valid offline: {valid}')
+    if name_or_path == 'world':
+        return name_or_path
+    path = Path(name_or_path)
+    if path.exists():
+        if not path.is_dir() or not any((path / f).is_file() for f in TOKENIZER_FILES):
+            raise DataError(f'tokenizer {name_or_path!r} is not a folder with tokenizer files '
+                            f'({", ".join(TOKENIZER_FILES)}); valid offline: {valid}')
+        return name_or_path
+    why = hub_reason(name_or_path, 'model', files=TOKENIZER_FILES)
+    if why:
+        raise _unreachable('tokenizer', name_or_path, why, valid)
+    return name_or_path

@@ -61,7 +61,7 @@ __all__ = [
     'bert_parameter_count', 'new_mlm_model', 'new_classifier', 'init_random',
     'init_from_pretrained', 'init_truncated', 'init_embeddings_only', 'distilbert_layer_map',
     'init_from_teacher_layers', 'to_distilbert', 'BiLSTMClassifier', 'BiLSTMOutput',
-    'bilstm_parameter_count', 'load_model', 'ModelNotFoundError', 'quiet_transformers',
+    'bilstm_parameter_count', 'load_model', 'resolve_model', 'ModelNotFoundError', 'quiet_transformers',
 ]
 
 # ---------------------------------------------------------------------------
@@ -558,6 +558,26 @@ class ModelNotFoundError(ValueError):
 
 def offline() -> bool:
     return os.environ.get('HF_HUB_OFFLINE', '').strip().lower() in ('1', 'true', 'yes', 'on')
+
+
+def resolve_model(name_or_path, what: str = 'model') -> str:
+    """Raise :class:`ModelNotFoundError` (one line) unless :func:`load_model`
+    can load `name_or_path`: a local folder with a config.json, or a hub name
+    the hub can give (offline: one in the local hub cache). Nothing is loaded
+    or downloaded; `what` names the value in the message ('teacher init')."""
+    from minilab import data
+    name = str(name_or_path)
+    valid = ("a folder saved with save_pretrained or a hub model in the local cache "
+             "('pretrain' for teacher_init / student_init: the kit pre-trains it)")
+    if os.path.exists(name):
+        if not os.path.isfile(os.path.join(name, 'config.json')):
+            raise ModelNotFoundError(f"{what} {name!r} is not a folder with a config.json; valid offline: {valid}")
+        return name
+    why = data.hub_reason(name, 'model', files=('config.json',))
+    if why:
+        raise ModelNotFoundError(f"{what} {name!r} is neither a local path nor reachable on the hub ({why}); "
+                                 f"valid offline: {valid}")
+    return name
 
 
 def load_model(name_or_path, kind: str = 'mlm', num_labels: Optional[int] = None) -> nn.Module:

@@ -35,10 +35,58 @@ class RunRecordError(ValueError):
 
 def run_id(config):
     """'<kind>-<10 hex>' from the canonical JSON of the config (key order and
-    float formatting do not matter; any value change gives a new id)."""
+    float formatting do not matter; any value change gives a new id). A config
+    that names local files or folders (a user's data or model) also hashes their
+    contents, so an edited file is a new run, not a stale one; configs of names
+    only (the world, hub names) hash as they always have."""
     canonical = json.dumps(config, sort_keys=True, separators=(',', ':'), default=str)
+    prints = data_fingerprints(config)
+    if prints:
+        canonical += json.dumps(prints, sort_keys=True)
     digest = hashlib.sha256(canonical.encode()).hexdigest()[:10]
     return f"{config.get('kind', 'run')}-{digest}"
+
+
+# names the kit gives meaning to, never read as paths (a folder called 'world'
+# in the working directory does not turn the world into a user's data)
+RESERVED_NAMES = ('world', 'pretrain', 'random', 'task', 'transfer')
+_PRINTS = {}
+
+
+def data_fingerprints(config):
+    """{local path named in the config: sha256 of its contents (16 hex)}, for
+    every string value, nested ones included, that is an existing file or folder."""
+    found = {}
+
+    def visit(value):
+        if isinstance(value, dict):
+            for v in value.values():
+                visit(v)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                visit(v)
+        elif isinstance(value, str) and value and not value.startswith(RESERVED_NAMES) \
+                and len(value) < 4096 and Path(value).exists():
+            found[value] = content_fingerprint(value)
+    visit(config)
+    return found
+
+
+def content_fingerprint(path):
+    """sha256 (16 hex) of a file's bytes, or of a folder's files (relative names
+    and bytes, sorted); cached per process by (path, size, modification time)."""
+    path = Path(path)
+    files = [path] if path.is_file() else sorted(p for p in path.rglob('*') if p.is_file())
+    stamp = (str(path.resolve()), tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    if stamp not in _PRINTS:
+        h = hashlib.sha256()
+        for p in files:
+            h.update(str(p.relative_to(path) if p != path else p.name).encode())
+            with open(p, 'rb') as f:
+                for chunk in iter(lambda: f.read(1 << 20), b''):
+                    h.update(chunk)
+        _PRINTS[stamp] = h.hexdigest()[:16]
+    return _PRINTS[stamp]
 
 
 def run_dir(paper, rid, root=None):
@@ -70,6 +118,9 @@ def save_run(paper, config, metrics, history=(), timings=None, root=None, extra=
         'metrics': metrics, 'timings': timings or {}, 'history': list(history),
         'environment': environment(), 'finished_at': datetime.now(timezone.utc).isoformat(),
     }
+    prints = data_fingerprints(config)
+    if prints:
+        record['data_fingerprints'] = prints
     if extra:
         record.update(extra)
     folder = run_dir(paper, rid, root)

@@ -17,7 +17,7 @@ stages (`init='google/bert_uncased_L-4_H-256_A-4'`).
 """
 import time
 
-from minilab import latency, paths, runs
+from minilab import data, latency, models, paths, runs, world_spans
 from minilab.methods import (distilbert, downstream, finetuning, pretrained_distillation, pretraining,
                              xtremedistil)
 from minilab.methods.base import checkpoint_dir
@@ -101,6 +101,43 @@ class Plan:
                     f'({time.perf_counter() - start:.1f} s)')
                 return rid
         return None
+
+    def check(self):
+        """Resolve every name the stages load, before any of them trains: each
+        stage's task, tokenizer, LM corpus, transfer pool (and world domain) and
+        model (init, teacher: a stage of this plan, 'random', a local folder or a
+        hub name). ValueError in one line naming the value and the valid ones;
+        nothing is loaded or downloaded (minilab.data.resolve_*,
+        minilab.models.resolve_model)."""
+        done = set()
+
+        def once(resolve, *args, **kwargs):
+            key = (resolve.__name__, args, tuple(sorted(kwargs.items())))
+            if key not in done:
+                resolve(*args, **kwargs)
+                done.add(key)
+
+        for config in self.configs.values():
+            kind = config['kind']
+            if 'task' in config:  # the downstream stages also load the world's span tasks and SQuAD
+                world_tasks = data.WORLD_TASKS + list(world_spans.TASKS) \
+                    if kind in ('finetune', 'latency') else data.WORLD_TASKS
+                once(data.resolve_task, config['task'], domain=config.get('domain', 'movies'),
+                     world_tasks=tuple(world_tasks))
+            if 'tokenizer' in config:
+                once(data.resolve_tokenizer, config['tokenizer'])
+            if 'corpus' in config and not config.get('corpus_transfer'):
+                once(data.resolve_corpus, config['corpus'])
+            for key in ('transfer', 'corpus_transfer'):
+                if config.get(key):
+                    once(data.resolve_pool, config[key]['pool'], domain=config[key].get('domain'))
+            refs = [(key, config.get(key)) for key in ('init', 'teacher')
+                    if not (kind == 'general_distill' and key == 'init')]  # there: 'teacher' or 'random'
+            refs += [(f"model '{key}'", ref) for key, ref in (config.get('models') or {}).items()]
+            for key, ref in refs:
+                if isinstance(ref, str) and ref not in self.configs and ref != 'random':
+                    once(models.resolve_model, ref, what=f'{kind} {key}')
+        return self
 
     def upstream(self, rid):
         """The ids of this plan's stages that `rid` builds on (its config names them)."""

@@ -14,6 +14,7 @@ end. With `checkpoint_dir`, the loop saves its state at every epoch end and a
 later call resumes from there.
 """
 import json
+import logging
 import math
 import os
 import shutil
@@ -161,7 +162,15 @@ def _save_loop_state(accelerator, checkpoint_dir, state, best_state):
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     tmp = checkpoint_dir / 'state.tmp'
     shutil.rmtree(tmp, ignore_errors=True)
-    accelerator.save_state(str(tmp))
+    # the MLM head's weights are tied to the embeddings; Accelerate says so on
+    # every save, which is expected and only noise in a batch's log
+    quiet = logging.getLogger('accelerate.utils.other')
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        accelerator.save_state(str(tmp))
+    finally:
+        quiet.setLevel(level)
     if best_state is not None:
         torch.save(best_state, checkpoint_dir / 'best.pt.tmp')
         os.replace(checkpoint_dir / 'best.pt.tmp', checkpoint_dir / 'best.pt')

@@ -19,6 +19,8 @@ from minilab.methods.pretrained_distillation import PROCEDURES
 SUBPROCESS_CASES = {
     'nope': ['run', 'nope'],
     'dry': ['run', 'wr_main', '--preset', 'tiny', '--dry-run'],
+    # a hub task offline: resolved before the first stage (it used to start pre-training)
+    'hub_task': ['run', 'wr_main', '--preset', 'tiny', '--set', 'task=glue/sst2'],
 }
 
 
@@ -27,7 +29,8 @@ def procs(tmp_path_factory):
     """Start every subprocess case at once; tests collect (rc, stdout, stderr, seconds)."""
     env = dict(os.environ, HF_HUB_OFFLINE='1', HF_DATASETS_OFFLINE='1',
                TOKENIZERS_PARALLELISM='false', MPLBACKEND='Agg',
-               MINILAB_RUNS=str(tmp_path_factory.mktemp('runs')))  # nothing done there
+               MINILAB_RUNS=str(tmp_path_factory.mktemp('runs')),  # nothing done there
+               HF_HOME=str(tmp_path_factory.mktemp('hf')))  # nothing cached there
     start = time.perf_counter()
     started = {name: subprocess.Popen([sys.executable, '-m', 'minilab', *args], cwd=paths.ROOT,
                                       env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -223,3 +226,11 @@ def test_subprocess_dry_run(procs):
     assert [line.split()[0] for line in lines] == list(plan.configs)
     assert all(line.endswith('to do') for line in lines)
     assert summary.endswith(f'{len(plan.configs)} to do')
+
+
+def test_subprocess_unreachable_task_fails_before_any_stage(procs):
+    rc, out, err, seconds = procs('hub_task')
+    print(f'run --set task=glue/sst2: {seconds:.1f} s')
+    assert rc == 2 and out == ''
+    assert_one_error_line(err, "task 'glue/sst2' is neither a local path nor reachable on the hub",
+                          'HF_HUB_OFFLINE=1', 'world/sentiment')

@@ -276,3 +276,22 @@ def test_real_imdb_and_gutenberg(shared):
     assert task.label_names == ['neg', 'pos'] and task.sources['test'] == 'test.jsonl.gz'
     assert len(data.lm_corpus('gutenberg', 10)) == 10
     assert len(data.lm_corpus('imdb/unsupervised', 5)) == 5
+
+
+def test_plan_checks_follow_the_copies(shared, monkeypatch):
+    """data.resolve_* (Plan.check, offline): a name with a copy resolves, a name
+    without one is asked of the hub; pools and corpora are not tasks."""
+    for spec in ('glue/sst2', 'imdb', 'multi_domain/books'):
+        assert data.resolve_task(spec) == spec
+    assert data.resolve_pool('imdb/unsupervised') and data.resolve_pool('qqp')
+    assert data.resolve_corpus('gutenberg') and data.resolve_corpus('imdb/unsupervised')
+    with pytest.raises(DataError) as err:
+        data.resolve_task('qqp')
+    assert "'qqp' is a pool, not a task" in one_line(err)
+    monkeypatch.setattr(paths, 'DATA', shared / 'no-such-folder')
+    with pytest.raises(DataError) as err:
+        data.resolve_corpus('gutenberg')
+    assert "LM corpus 'gutenberg' has no hub copy" in one_line(err)
+    with pytest.raises(DataError) as err:
+        data.resolve_task('glue/sst2')
+    assert 'neither a local path nor reachable on the hub' in one_line(err)

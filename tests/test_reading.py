@@ -318,3 +318,23 @@ def test_data_suffixes():
     assert reading.stem('dev_matched.tsv.gz') == 'dev_matched'
     assert reading.canonical_split('Validation') == 'dev'
     assert reading.canonical_split('unsupervised') == 'unsup'
+
+
+def test_checks_before_compute_accept_what_is_read(tmp_path, monkeypatch):
+    """data.resolve_* (Plan.check) follow the reader: .txt(.gz) pools, tables as
+    corpora, aclImdb folders as tasks; a folder without train is no task."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / 'pool.txt.gz', 'one\ntwo\n')
+    write(tmp_path / 'sents.tsv', tsv(['sentence'], [('a',), ('b',)]))
+    acl_imdb(tmp_path / 'aclImdb')
+    write(tmp_path / 'only_unsup' / 'unsup' / '0.txt', 'text')
+    assert data.resolve_pool('pool.txt.gz') and data.resolve_corpus('pool.txt.gz')
+    assert data.resolve_corpus('sents.tsv') and data.resolve_pool('sents.tsv')
+    assert data.resolve_task('aclImdb') and data.resolve_pool('aclImdb/train/unsup')
+    assert data.resolve_pool('only_unsup')
+    with pytest.raises(DataError) as err:
+        data.resolve_task('only_unsup')
+    assert "task folder 'only_unsup' has no train.csv" in one_line(err)
+    with pytest.raises(DataError) as err:
+        data.resolve_pool('notes.xml')
+    assert 'neither a local path nor reachable' in one_line(err)  # not a data file: a name

@@ -3,7 +3,7 @@ arguments and timings. A stage's checkpoint lives in `cache/checkpoints/<run id>
 (git-ignored; a later stage that needs it rebuilds it through its plan)."""
 import shutil
 
-from minilab import data, paths
+from minilab import data, models, paths
 from minilab.inference import evaluate
 
 
@@ -17,15 +17,22 @@ def loop_dir(rid):
 
 
 def save_model(model, tokenizer, rid):
-    """save_pretrained into a temporary folder, then rename (atomic)."""
+    """save_pretrained (safetensors, the tokenizer beside it) into a temporary
+    folder, then rename (atomic). `minilab export RUN_ID DIR` copies it out."""
     folder = checkpoint_dir(rid)
     tmp = folder.with_name(folder.name + '.tmp')
     shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
+    with models.quiet_transformers():  # no shard-writing bars or tied-weight notes per stage
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
     shutil.rmtree(folder, ignore_errors=True)
     tmp.rename(folder)
     return folder
+
+
+def saved_as(rid):
+    """The record's pointer to a stage's saved model: its folder under the cache."""
+    return {'checkpoint': str(checkpoint_dir(rid).relative_to(paths.CACHE))}
 
 
 def load_task(config):

@@ -141,6 +141,6 @@ def run_general_distill(plan, rid, config, progress=False):
         heldout_mlm_student=heldout_mlm(student, heldout, tokenizer, mlm_p, weights_tok),
         heldout_mlm_teacher=heldout_mlm(teacher, heldout, tokenizer, mlm_p, weights_tok))
     runs.save_run(plan.paper, config, metrics, history=result['history'],
-                  timings=base.timings(result))
+                  timings=base.timings(result), extra=base.saved_as(rid))
     shutil.rmtree(loop, ignore_errors=True)
     return rid

@@ -156,10 +156,9 @@ def run_finetune(plan, rid, config, progress=False):
     metrics.update({f'test_{k}': v for k, v in test_m.items()})
     metric = SCORE_METRIC.get(config['task'], 'accuracy')
     metrics.update(score=test_m[metric], score_metric=metric, params=models.count_parameters(model))
-    if config.get('save'):
-        base.save_model(model, tokenizer, rid)
+    base.save_model(model, tokenizer, rid)  # every fine-tuned model is kept ('save': a teacher others read)
     runs.save_run(plan.paper, config, metrics, history=result['history'],
-                  timings=base.timings(result))
+                  timings=base.timings(result), extra=base.saved_as(rid))
     return rid
 
 

@@ -19,6 +19,6 @@ def run_teacher(plan, rid, config, progress=False):
     metrics['params'] = models.count_parameters(model)
     base.save_model(model, tokenizer, rid)
     runs.save_run(plan.paper, config, metrics, history=result['history'],
-                  timings=base.timings(result))
+                  timings=base.timings(result), extra=base.saved_as(rid))
     shutil.rmtree(base.loop_dir(rid), ignore_errors=True)
     return rid

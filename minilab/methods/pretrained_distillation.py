@@ -48,7 +48,7 @@ def init_student(plan, config, num_labels, vocab_size):
     raise ValueError(f"unknown init_mode {mode!r}; valid: {', '.join(INIT_MODES)}")
 
 
-def distillation_set(plan, config, tokenizer, weights, num_labels):
+def distillation_set(plan, config, tokenizer, weights, num_labels, progress=False):
     """The transfer set with the teacher's cached outputs that the loss terms read."""
     transfer = data.TransferSet(**config['transfer'])
     inputs = data.tokenize(transfer.load(), tokenizer, config['max_length'])
@@ -56,7 +56,8 @@ def distillation_set(plan, config, tokenizer, weights, num_labels):
     teacher_dir = plan.checkpoint(config['teacher'])
     arrays, info = inference.teacher_outputs(
         teacher_dir, inputs, transfer.key, tokenizer, config['tokenizer'], config['max_length'],
-        needed, load=lambda d: models.load_model(d, kind='classifier', num_labels=num_labels))
+        needed, load=lambda d: models.load_model(d, kind='classifier', num_labels=num_labels),
+        progress=progress)
     return inference.with_teacher_columns(inputs, arrays), info
 
 
@@ -68,7 +69,7 @@ def run_student(plan, rid, config, progress=False):
     extra = {}
     if config.get('transfer'):
         weights = objectives.check_weights(config['loss'])
-        train, extra = distillation_set(plan, config, tokenizer, weights, task.num_labels)
+        train, extra = distillation_set(plan, config, tokenizer, weights, task.num_labels, progress)
         objective = objectives.compose(weights, temperature=config.get('temperature', 1.0),
                                        layer_map=config.get('patient_layers', ()))
     else:
@@ -91,5 +92,7 @@ def run_student(plan, rid, config, progress=False):
                       steps=result['steps'] + ft['steps'])
     metrics = base.final_metrics(model, result, task, tokenizer, config)
     metrics['params'] = models.count_parameters(model)
-    runs.save_run(plan.paper, config, metrics, history=history, timings=base.timings(result, **extra))
+    base.save_model(model, tokenizer, rid)  # the user keeps the student, not just its numbers
+    runs.save_run(plan.paper, config, metrics, history=history, timings=base.timings(result, **extra),
+                  extra=base.saved_as(rid))
     return rid

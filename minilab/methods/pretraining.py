@@ -71,6 +71,6 @@ def run_pretrain(plan, rid, config, progress=False):
     probe = adjective_probe(model, tokenizer)
     runs.save_run(plan.paper, config, {'train_mlm_loss': last.get('train_mlm'),
                                        'adjective_probe': probe and probe['accuracy']},
-                  history=result['history'], timings=base.timings(result))
+                  history=result['history'], timings=base.timings(result), extra=base.saved_as(rid))
     shutil.rmtree(base.loop_dir(rid), ignore_errors=True)  # the run is saved: drop its resume state
     return rid

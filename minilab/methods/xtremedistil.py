@@ -141,12 +141,13 @@ def check_teacher_repr(value):
 
 
 def teacher_targets(teacher_dir, dataset, data_key, tokenizer, tokenizer_key, max_length,
-                    teacher_repr='pooled'):
+                    teacher_repr='pooled', progress=False):
     """{'logits': [N, C], 'repr': [N, H]} of a fine-tuned BERT teacher on
     tokenized inputs, from the teacher-output store (minilab.inference)."""
     check_teacher_repr(teacher_repr)
     arrays, info = inference.teacher_outputs(teacher_dir, dataset, data_key, tokenizer,
-                                             tokenizer_key, max_length, ('logits', teacher_repr))
+                                             tokenizer_key, max_length, ('logits', teacher_repr),
+                                             progress=progress)
     return {'logits': arrays['logits'], 'repr': arrays[teacher_repr]}, info
 
 
@@ -286,7 +287,7 @@ def run_bilstm(plan, rid, config, progress=False):
         def targets(ds, key):
             arrays, info = teacher_targets(teacher_dir, ds, key, tokenizer, config['tokenizer'],
                                            config['max_length'],
-                                           config.get('teacher_repr', 'pooled'))
+                                           config.get('teacher_repr', 'pooled'), progress)
             extra['teacher_seconds'] = (extra.get('teacher_seconds', 0.0)
                                         + info.get('teacher_seconds', 0.0))
             return arrays
@@ -320,7 +321,9 @@ def run_bilstm(plan, rid, config, progress=False):
                'non_embedding_params': sum(p.numel() for n, p in student.named_parameters()
                                            if not n.startswith('embedding'))}
     totals.update(extra, wall_seconds=time.perf_counter() - start)
-    runs.save_run(plan.paper, config, metrics, history=history, timings=totals)
+    base.save_model(student, tokenizer, rid)
+    runs.save_run(plan.paper, config, metrics, history=history, timings=totals,
+                  extra=base.saved_as(rid))
     return rid
 
 

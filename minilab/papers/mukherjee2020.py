@@ -166,13 +166,9 @@ def _choice(name, value, choices):
         raise ValueError(f'unknown {name} {value!r}; valid: {", ".join(map(str, choices))}')
 
 
-def _positive_ints(name, values):
-    if not values or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
-                             for v in values):
-        raise ValueError(f'{name} must be a non-empty list of positive integers, got {values!r}')
-
-
 def validate(p):
+    """This paper's rules; types and ranges (seeds, sizes, labels_per_class...)
+    are checked before, by minilab.experiments.params."""
     for task in p.get('tasks', [p.get('task')]):
         if str(task).startswith('world/'):
             _choice('task', task, data.WORLD_TASKS)
@@ -180,16 +176,9 @@ def validate(p):
     _choice('rep_loss', p['rep_loss'], losses.REPRESENTATION_KINDS)
     xtremedistil.check_teacher_repr(p['teacher_repr'])
     models.parse_size(p['teacher_size'], p['scale'])
-    if not p['seeds'] or not all(isinstance(s, int) and s >= 0 for s in p['seeds']):
-        raise ValueError(f"seeds must be a non-empty list of integers >= 0, got {p['seeds']!r}")
-    for key in ('embedding_dim', 'hidden_size', 'transfer_size'):
-        _positive_ints(key, [p[key]])
     for variant in p.get('variants', ()):
         _choice('variant', variant, list(VARIANTS))
-    if 'transfer_sizes' in p:
-        _positive_ints('transfer_sizes', p['transfer_sizes'])
     if 'labels_per_class' in p:
-        _positive_ints('labels_per_class', p['labels_per_class'])
         if p['task'] not in NUM_LABELS:
             raise ValueError(f'labels_per_class needs a task with a known number of classes; '
                              f'valid: {", ".join(NUM_LABELS)}')

@@ -145,7 +145,9 @@ DB_PRESETS = {
 
 
 def validate(p):
-    """One-line errors for values the plan would only trip on mid-batch."""
+    """One-line errors for values the plan would only trip on mid-batch (types
+    and ranges, e.g. alpha_ce >= 0 and temperature > 0, are checked before, by
+    minilab.experiments.params)."""
     for v in p['variants']:
         if v not in VARIANTS:
             raise ValueError(f'unknown variant {v!r}; valid: {", ".join(VARIANTS)}')
@@ -161,8 +163,9 @@ def validate(p):
     if p['layer_map'] and (len(p['layer_map']) != p['student_layers']
                            or not all(0 <= i < L for i in p['layer_map'])):
         raise ValueError(f"layer_map {p['layer_map']} must list {p['student_layers']} teacher layers in 0..{L - 1}")
-    if min(p['alpha_ce'], p['alpha_mlm'], p['alpha_cos']) < 0 or p['temperature'] <= 0:
-        raise ValueError('alpha_ce, alpha_mlm, alpha_cos must be >= 0 and temperature > 0')
+    if len(p['betas']) != 2:
+        raise ValueError(f"betas {p['betas']} must be two numbers in [0, 1), Adam's (beta1, beta2); "
+                         f"valid: e.g. [0.9, 0.98]")
 
 
 # -----------------------------------------------------------------------------

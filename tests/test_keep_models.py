@@ -1,0 +1,66 @@
+"""What a user keeps: every trained model saved where its record says, exported
+as a plain Hugging Face folder; run ids that follow the contents of local data."""
+import json
+
+import pytest
+
+from minilab import experiments, export, paths, runs
+
+
+@pytest.fixture
+def stores(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, 'RUNS', tmp_path / 'runs')
+    monkeypatch.setattr(paths, 'CACHE', tmp_path / 'cache')
+    return tmp_path
+
+
+@pytest.mark.slow
+def test_a_trained_student_is_saved_and_exported(stores):
+    plan = experiments.build_plan('wr_main', 'tiny', sizes=['tiny'], procedures=['basic'], seeds=[0])
+    plan.execute(log=lambda msg: None)
+    student, = plan.ids('student')
+    record = runs.load_record('turc2019', student)
+    assert record['checkpoint'] == f'checkpoints/{student}'
+    out = export.export(student, stores / 'my-student')
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    model = AutoModelForSequenceClassification.from_pretrained(out)
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    assert model.config.num_labels == 2 and model.config.num_hidden_layers == 1
+    logits = model(**tokenizer(['the plot was superb .'], return_tensors='pt')).logits
+    assert logits.shape == (1, 2)
+    with pytest.raises(ValueError, match='exists and is not empty'):
+        export.export(student, out)
+
+
+def test_export_errors_are_one_line(stores):
+    with pytest.raises(ValueError, match="no run 'student-0000000000' in"):
+        export.export('student-0000000000', stores / 'x')
+    runs.save_run('turc2019', {'kind': 'student', 'seed': 0}, {})
+    rid = runs.run_id({'kind': 'student', 'seed': 0})
+    with pytest.raises(ValueError, match=f'run {rid} has no saved model'):
+        export.export(rid, stores / 'x')
+
+
+def test_run_ids_follow_the_contents_of_local_files(tmp_path):
+    data = tmp_path / 'train.tsv'
+    data.write_text('sentence\tlabel\ngood\t1\n')
+    config = {'kind': 'teacher', 'task': str(data), 'seed': 0}
+    first = runs.run_id(config)
+    assert runs.run_id(config) == first
+    data.write_text('sentence\tlabel\nbad\t0\n')
+    assert runs.run_id(config) != first           # an edited file is a new run
+    assert runs.run_id({'kind': 'teacher', 'task': 'world/sentiment', 'seed': 0}) == \
+        runs.run_id({'seed': 0, 'task': 'world/sentiment', 'kind': 'teacher'})  # names: as before
+    folder = tmp_path / 'reviews'
+    folder.mkdir()
+    (folder / 'a.txt').write_text('one')
+    before = runs.data_fingerprints({'pool': str(folder)})
+    (folder / 'b.txt').write_text('two')
+    assert runs.data_fingerprints({'pool': str(folder)}) != before
+
+
+def test_saved_runs_keep_their_ids():
+    """Configs of names only hash as before: every committed record's id recomputes."""
+    for record_file in sorted(paths.RUNS.glob('*/*/record.json'))[:400]:
+        record = json.loads(record_file.read_text())
+        assert runs.run_id(record['config']) == record['run_id'], record_file
