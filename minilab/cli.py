@@ -4,6 +4,7 @@
     minilab run wr_main --preset mini --seeds 0 1 2 # train what is missing (resumable)
     minilab run wr_main --preset tiny --set transfer_size=500
     minilab run turc2019 --preset mini --jobs 2     # every experiment of a paper, 2 lanes
+    minilab export RUN_ID my-student                # the trained model, a Hugging Face folder
     minilab reproduce                               # every notebook, from saved runs
     minilab reproduce wr_f4_main_result --smoke
 
@@ -17,6 +18,7 @@ import argparse
 import ast
 import os
 import sys
+from pathlib import Path
 
 # offline by default: a hub name fails at once instead of retrying for ~46 s;
 # set HF_HUB_OFFLINE=0 to use the hub (paper scale)
@@ -50,12 +52,20 @@ def main(argv=None):
     run.add_argument('--jobs', type=int, default=1,
                      help='processes training at once, each with cores/jobs threads (small models '
                           'train faster as 2 one-thread lanes than as one 2-thread process)')
+    run.add_argument('--runs-dir', help="where the run records go (default: results/runs for the kit's "
+                                        "own presets without overrides, else user-runs/)")
     run.add_argument('--lane', type=int, help=argparse.SUPPRESS)  # set for the processes --jobs starts
+    exp = sub.add_parser('export', help="copy a run's trained model to a folder (Hugging Face format)")
+    exp.add_argument('run_id')
+    exp.add_argument('folder')
+    exp.add_argument('--runs-dir', help='the run store to look in (default: user-runs/, then results/runs)')
     rep = sub.add_parser('reproduce', help='execute notebooks from the saved runs')
     rep.add_argument('notebooks', nargs='*')
     rep.add_argument('--smoke', action='store_true', help='tiny fixture runs (tests)')
     rep.add_argument('-p', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'))
     args = parser.parse_args(argv)
+    from minilab import paths  # (no torch)
+    saved_store = os.environ.get('MINILAB_RUNS'), paths.RUNS
     try:
         return _dispatch(args, argv)
     except ValueError as err:  # every user-input error of the kit is a ValueError
@@ -65,6 +75,12 @@ def main(argv=None):
         print('minilab: interrupted; finished runs are saved, run the same command to resume',
               file=sys.stderr)
         return 130
+    finally:  # a command's --runs-dir ends with it (main() may run in a longer process)
+        env, paths.RUNS = saved_store
+        if env is None:
+            os.environ.pop('MINILAB_RUNS', None)
+        else:
+            os.environ['MINILAB_RUNS'] = env
 
 
 def _dispatch(args, argv=None):
@@ -91,9 +107,12 @@ def _dispatch(args, argv=None):
                 raise ValueError(f'--set wants KEY=VALUE, got {item!r}')
             key, value = item.split('=', 1)
             overrides[key.strip()] = _value(value)  # --set train_size=None: None
+        store = _choose_runs_dir(args.runs_dir, args.preset, overrides)
         plans = _plans(args.experiment, args.preset, overrides)  # validates before any compute
         for plan in plans:
             plan.check()  # every task, model, tokenizer, corpus name of every stage
+        if store is not None and args.lane is None:
+            print(f'minilab: run records go to {store} (--runs-dir to choose)', file=sys.stderr)
         if args.dry_run:
             return _dry_run(plans)
         if args.jobs > 1:
@@ -103,6 +122,11 @@ def _dispatch(args, argv=None):
         log = print if args.lane is None else (lambda msg: print(f'[lane {args.lane}] {msg}', flush=True))
         for plan in plans:
             plan.execute(log=log, progress=sys.stderr.isatty() if args.progress is None else args.progress)
+        return 0
+    if args.command == 'export':
+        from minilab import export
+        folder = export.export(args.run_id, args.folder, args.runs_dir)
+        print(f'{args.run_id} -> {folder} (from_pretrained loads it)')
         return 0
     if args.command == 'reproduce':
         from minilab import notebooks
@@ -124,6 +148,25 @@ def _dispatch(args, argv=None):
             print('README.md scorecard updated from results/findings.csv')
         return 0
     return 2
+
+
+def _choose_runs_dir(runs_dir, preset, overrides):
+    """Where this command's run records go. The kit's saved runs (results/runs)
+    take only its own presets as committed; a user's data, overrides or other
+    presets go to user-runs/ unless --runs-dir (or MINILAB_RUNS) says otherwise."""
+    from minilab import paths
+    if runs_dir is None and 'MINILAB_RUNS' not in os.environ:
+        if overrides or preset not in SAVED_PRESETS:
+            runs_dir = paths.USER_RUNS
+    if runs_dir is not None:
+        paths.RUNS = Path(runs_dir).resolve()
+        os.environ['MINILAB_RUNS'] = str(paths.RUNS)  # lanes and notebook kernels read the same store
+        return paths.RUNS
+    return None
+
+
+# the presets whose runs are the kit's own, committed in results/runs
+SAVED_PRESETS = ('mini',)
 
 
 def _plans(name, preset, overrides):

@@ -85,7 +85,7 @@ RANGES = {
     'hard_epochs': COUNT, 'logit_epochs': COUNT, 'rep_epochs': COUNT, 'joint_epochs': COUNT,
     'patience': NON_NEGATIVE, 'min_steps': NON_NEGATIVE,
     # optimisation
-    'lr': POSITIVE, 'pretrain_lr': POSITIVE, 'teacher_pretrain_lr': POSITIVE,
+    'lr': POSITIVE, 'random_lr': POSITIVE, 'pretrain_lr': POSITIVE, 'teacher_pretrain_lr': POSITIVE,
     'teacher_lr': POSITIVE, 'finetune_lr': POSITIVE, 'distill_lr': POSITIVE, 'baseline_lr': POSITIVE,
     'distill_warmup': FRACTION, 'finetune_warmup': FRACTION, 'betas': FRACTION,
     'weight_decay': NON_NEGATIVE, 'clip': NON_NEGATIVE,  # clip 0: no clipping

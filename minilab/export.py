@@ -13,13 +13,15 @@ from minilab import paths, runs
 
 
 def find_record(rid, root=None):
-    """The record of run `rid` in any paper's store (one line if none)."""
-    base = Path(root or paths.RUNS)
-    hits = sorted(base.glob(f'*/{rid}/{runs.RECORD}')) if base.exists() else []
-    if not hits:
-        raise ValueError(f'no run {rid!r} in {base}; `minilab run EXPERIMENT --dry-run` lists run ids '
-                         f'(pass --runs-dir for another store)')
-    return runs.load_run(hits[0].parent)
+    """The record of run `rid` in a run store: `root`, else the user's runs,
+    then the kit's (one line if none)."""
+    bases = [Path(root)] if root else [paths.USER_RUNS, paths.RUNS]
+    for base in bases:
+        hits = sorted(base.glob(f'*/{rid}/{runs.RECORD}')) if base.exists() else []
+        if hits:
+            return runs.load_run(hits[0].parent)
+    raise ValueError(f"no run {rid!r} in {' or '.join(map(str, bases))}; `minilab run EXPERIMENT "
+                     f"--dry-run` lists run ids (pass --runs-dir for another store)")
 
 
 def export(rid, dest, root=None):

@@ -23,6 +23,8 @@ FINDINGS = RESULTS / 'findings.csv'     # the scorecard: one row per paper findi
 MANIFEST = RESULTS / 'manifest.json'    # figure/table id -> notebook, parameters, input runs
 REFERENCE = ROOT / 'reference'          # published numbers from the papers, with sources
 
+# runs of a user's data, overrides or presets the kit does not commit (`minilab run --runs-dir`)
+USER_RUNS = Path(os.environ.get('MINILAB_USER_RUNS', ROOT / 'user-runs'))
 BUILD = ROOT / 'build'                  # git-ignored build artifacts
 EXECUTED = BUILD / 'executed'           # executed notebooks written by papermill
 CACHE = Path(os.environ.get('MINILAB_CACHE', ROOT / 'cache'))  # checkpoints, teacher outputs

@@ -3,7 +3,6 @@ another module's private (underscore) names, and a torch-free name table that
 agrees with the paper modules. Read from the sources (ast), function-local
 imports included."""
 import ast
-from pathlib import Path
 
 import pytest
 

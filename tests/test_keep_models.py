@@ -64,3 +64,17 @@ def test_saved_runs_keep_their_ids():
     for record_file in sorted(paths.RUNS.glob('*/*/record.json'))[:400]:
         record = json.loads(record_file.read_text())
         assert runs.run_id(record['config']) == record['run_id'], record_file
+
+
+def test_runs_with_overrides_go_to_the_users_store(tmp_path, monkeypatch, capsys):
+    from minilab import cli
+    monkeypatch.delenv('MINILAB_RUNS', raising=False)
+    monkeypatch.setattr(paths, 'USER_RUNS', tmp_path / 'user-runs')
+    kit_store = paths.RUNS
+    assert cli.main(['run', 'wr_main', '--preset', 'mini', '--seeds', '0', '--dry-run']) == 0
+    assert f"run records go to {tmp_path / 'user-runs'}" in capsys.readouterr().err
+    assert paths.RUNS == kit_store  # the command's store ends with it
+    assert cli.main(['run', 'wr_main', '--preset', 'mini', '--dry-run']) == 0  # the kit's own
+    assert 'run records go to' not in capsys.readouterr().err
+    assert cli.main(['run', 'wr_main', '--preset', 'mini', '--dry-run', '--runs-dir', str(tmp_path / 'x')]) == 0
+    assert f"run records go to {tmp_path / 'x'}" in capsys.readouterr().err
