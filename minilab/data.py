@@ -3,17 +3,26 @@ and unlabeled transfer sets.
 
     from minilab import data
     task = data.load_task('world/sentiment')           # offline world (default)
-    task = data.load_task('glue/sst2')                 # hub name (needs a network)
+    task = data.load_task('glue/sst2')                 # hub name: its local copy, else the hub
     task = data.load_task('path/to/SST-2')             # a GLUE-style folder of TSVs
     task = data.load_task('reviews.csv', text_column='review', label_column='stars')
+    task = data.load_task('aclImdb')                   # train/pos/*.txt, train/neg/*.txt, test/...
     tok = data.load_tokenizer('world')                 # WordPiece trained offline
     tok = data.load_tokenizer('bert-base-uncased')     # any hub name or local folder
     transfer = data.TransferSet('world/sentiment', size=8000, domain='books')
+    transfer = data.TransferSet('reviews.txt.gz', size=8000)   # one text a line
+    corpus = data.lm_corpus('sentences.tsv', text_column='sentence')
 
 A task is a `TaskData` of three `datasets.Dataset`s (train, dev, test) with the
 columns text, text_pair (None for single sentences) and label (int). Model
 selection uses dev only; where a dataset has no labeled test split (GLUE), its
 official validation split becomes test and dev is held out from train.
+Local files and folders are read by `minilab.reading` (each file on its own,
+its columns guessed per file); `TaskData.sources` says which split came from where.
+A name ('glue/sst2', 'imdb/unsupervised', 'multi_domain/books', 'gutenberg', any
+hub name) is read from its copy in the local data directory ($MINILAB_DATA) when
+there is one, else from the hub, with the same columns and label ids either way
+(`minilab.hubdata`).
 """
 import hashlib
 import json
@@ -21,35 +30,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minilab import paths, world
-
-
-class DataError(ValueError):
-    """Bad data input; the message is one line naming the value and the choices."""
+from minilab import hubdata, paths, reading, world
+from minilab.reading import DataError  # noqa: F401  (bad data input: a one-line message)
 
 
 # -----------------------------------------------------------------------------
-# known hub datasets: where the text and label live, and which splits to use
+# known hub datasets: where the text and label live, which splits to use, where
+# their local copies are (the whole table, pools and corpora too: hubdata.NAMES)
 
-HUB_TASKS = {
-    'glue/sst2': dict(path='glue', name='sst2', text='sentence', test='validation'),
-    'glue/mnli': dict(path='glue', name='mnli', text='premise', text_pair='hypothesis',
-                      test='validation_matched'),
-    'glue/qnli': dict(path='glue', name='qnli', text='question', text_pair='sentence',
-                      test='validation'),
-    'glue/rte': dict(path='glue', name='rte', text='sentence1', text_pair='sentence2',
-                     test='validation'),
-    'glue/mrpc': dict(path='glue', name='mrpc', text='sentence1', text_pair='sentence2',
-                      test='validation'),
-    'glue/qqp': dict(path='glue', name='qqp', text='question1', text_pair='question2',
-                     test='validation'),
-    'glue/cola': dict(path='glue', name='cola', text='sentence', test='validation'),
-    'imdb': dict(path='imdb', text='text', test='test'),
-    'ag_news': dict(path='ag_news', text='text', test='test'),
-    'dbpedia_14': dict(path='dbpedia_14', text='content', test='test'),
-    'amazon_polarity': dict(path='amazon_polarity', text='content', test='test'),
-    'yelp_polarity': dict(path='yelp_polarity', text='text', test='test'),
-}
+HUB_TASKS = hubdata.TASKS
 WORLD_TASKS = [f'world/{t}' for t in world.TASKS]
 DEV_FRACTION = 0.1  # held out of train when a dataset has no separate labeled dev
 
@@ -61,6 +50,7 @@ class TaskData:
     dev: object
     test: object
     label_names: list
+    sources: dict = field(default_factory=dict)  # split -> where its rows came from
 
     @property
     def num_labels(self):
@@ -73,11 +63,22 @@ class TaskData:
 
 def load_task(spec, train_size=None, dev_size=None, test_size=None, seed=0,
               domain='movies', text_column=None, text_pair_column=None,
-              label_column='label', label_names=None):
+              label_column=None, label_names=None):
     """A labeled task by name: 'world/<task>', a known hub name, or a local path.
 
     Sizes subsample (deterministically, by seed) for quick runs; the world
-    generates exactly that many."""
+    generates exactly that many. text_column, text_pair_column and label_column
+    name columns (else they are guessed, per file for a local folder: see
+    `minilab.reading`); label_names fixes the label ids (else: the dataset's
+    own names, or the labels found in train, sorted).
+
+    A local folder's splits: train.* is train; dev.* (validation...) is dev and
+    test.* is test. Without a dev file, dev is held out of train (10%); without
+    a test file, test is held out of train (10%). A test file without labels
+    (GLUE's download: test.tsv of index, sentence) is set aside, and the folder
+    is read as GLUE is from the hub: its dev file becomes test and dev is held
+    out of train; with no dev file either, dev and test are both held out of
+    train. `TaskData.sources` says which split is which."""
     from datasets import Dataset
     if spec.startswith('world/'):
         task = spec.split('/', 1)[1]
@@ -89,16 +90,21 @@ def load_task(spec, train_size=None, dev_size=None, test_size=None, seed=0,
                                                                domain=domain))
         return TaskData(spec, splits['train'], splits['dev'], splits['test'],
                         list(world.LABELS[task]))
-    if spec in HUB_TASKS or not _looks_local(spec):
-        raw, columns = _load_hub(spec)
-    else:
-        raw, columns = _load_local(spec)
-    columns = dict(columns)
-    if text_column:
-        columns['text'] = text_column
-    if text_pair_column:
-        columns['text_pair'] = text_pair_column
-    columns.setdefault('label', label_column)
+    where = hubdata.locate(spec)
+    _must_be_a_task(where)
+    if where.kind == 'hub':
+        raw, columns = _load_hub(spec, where)
+        columns = dict(columns)
+        if text_column:
+            columns['text'] = text_column
+        if text_pair_column:
+            columns['text_pair'] = text_pair_column
+        columns.setdefault('label', label_column or 'label')
+    else:  # a local path, or a name's copy in the data directory
+        raw, columns = _load_local(where.spec if where.kind == 'path' else str(where.path),
+                                   text_column, text_pair_column, label_column, where.test_split)
+        if label_names is None:
+            label_names = where.label_names
     task = _standardise(spec, raw, columns, label_names, seed)
     sizes = {'train': train_size, 'dev': dev_size, 'test': test_size}
     for split, n in sizes.items():
@@ -108,89 +114,78 @@ def load_task(spec, train_size=None, dev_size=None, test_size=None, seed=0,
     return task
 
 
+def _must_be_a_task(where, world_tasks=None):
+    if where.split or (where.entry or {}).get('kind', 'task') != 'task':
+        what = f'one split of {where.name!r}' if where.split else f'a {where.entry["kind"]}'
+        raise DataError(f'{where.spec!r} is {what}, not a task; known tasks: {", ".join(HUB_TASKS)}, '
+                        f'multi_domain/<domain>, {", ".join(world_tasks or WORLD_TASKS)}')
+
+
 def _looks_local(spec):
-    # 'owner/dataset' is a hub name; a path must exist, start like one or
-    # carry a data file extension
-    return Path(spec).exists() or spec.startswith(('.', '/', '~')) \
-        or Path(spec).suffix in ('.csv', '.tsv', '.json', '.jsonl', '.parquet', '.txt')
+    # 'owner/dataset' is a hub name; a path exists (with or without a slash),
+    # starts like one or carries a data file extension
+    return reading.is_local(spec)
 
 
-def _load_hub(spec):
+def _load_hub(spec, where=None, valid=None):
     from datasets import load_dataset
-    known = HUB_TASKS.get(spec)
-    if known is None:
-        path, name = (spec.split('/', 1) + [None])[:2] if '/' in spec and spec.count('/') == 1 \
-            else (spec, None)
-        known = dict(path=path, name=name, text='text')
+    where = where or hubdata.locate(spec)
+    tries = _hub_tries(spec, where)
+    if tries[0].get('path') is None:
+        raise DataError(f'dataset {spec!r} has no hub copy and {hubdata.no_copy_message(where)}')
     try:
-        raw = load_dataset(known['path'], known.get('name'))
+        for i, known in enumerate(tries):
+            try:
+                raw = load_dataset(known['path'], known.get('name'))
+                break
+            except Exception:
+                if i == len(tries) - 1:
+                    raise
     except Exception as err:  # offline, unknown name, no such config
         offline = os.environ.get('HF_DATASETS_OFFLINE') == '1' or os.environ.get('HF_HUB_OFFLINE') == '1'
-        why = 'the hub is unreachable (offline)' if offline or 'connect' in str(err).lower() \
+        why = 'unreachable (offline)' if offline or 'connect' in str(err).lower() \
             or 'offline' in str(err).lower() else f'{type(err).__name__}: {str(err).splitlines()[0]}'
-        raise DataError(f'dataset {spec!r} is not a local path and could not be loaded: {why}; '
-                        f'valid offline: {", ".join(WORLD_TASKS)} or a local '
-                        f'CSV/TSV/JSON(L)/Parquet file or folder') from None
-    columns = {'text': known['text'], 'test_split': known.get('test', 'test')}
+        raise DataError(f'dataset {spec!r} could not be loaded: not a local path, '
+                        f'{hubdata.no_copy_message(where)}, and the hub: {why}; valid offline: '
+                        f'{valid or ", ".join(WORLD_TASKS)}, a local CSV/TSV/JSON(L)/Parquet/txt '
+                        f'file or folder, or a name with a copy in the data directory') from None
+    columns = {'text': known['text'], 'test_split': known.get('test', 'test'),
+               'names': known.get('labels'),
+               'origin': {s: f'{known["path"]} {known.get("name") or ""} {s}'.replace('  ', ' ')
+                          for s in raw}}
     if known.get('text_pair'):
         columns['text_pair'] = known['text_pair']
     return raw, columns
 
 
-_SPLIT_NAMES = {'train': ['train'], 'dev': ['dev', 'validation', 'valid', 'dev_matched'],
-                'test': ['test', 'test_matched']}
-_FORMATS = {'.csv': 'csv', '.tsv': 'csv', '.json': 'json', '.jsonl': 'json',
-            '.parquet': 'parquet'}
+def _hub_tries(spec, where):
+    """What load_dataset is given, in order: a known name's (path, config);
+    any other name as a repo id, then 'path/config'."""
+    if where.entry:
+        return [where.entry]
+    tries = [dict(path=spec, text='text')]
+    if spec.count('/') == 1:
+        tries.append(dict(path=spec.split('/')[0], name=spec.split('/')[1], text='text'))
+    return tries
 
 
-def _load_local(spec):
+def _load_local(spec, text_column=None, text_pair_column=None, label_column=None,
+                test_split=None):
     """A file (train only; dev and test are held out of it) or a folder of
-    train/dev/test files in one format (GLUE-style dev.tsv, validation.jsonl...)."""
-    from datasets import load_dataset
-    path = Path(spec)
-    if not path.exists():
-        raise DataError(f'data path {spec!r} does not exist')
-    if path.is_dir():
-        files = {}
-        for split, names in _SPLIT_NAMES.items():
-            for name in names:
-                hits = [p for p in sorted(path.iterdir()) if p.stem == name and p.suffix in _FORMATS]
-                if hits:
-                    files[split] = hits[0]
-                    break
-        if 'train' not in files:
-            raise DataError(f'folder {spec!r} has no train.csv/.tsv/.json/.jsonl/.parquet; '
-                            f'found: {", ".join(p.name for p in sorted(path.iterdir())) or "nothing"}')
-    else:
-        if path.suffix not in _FORMATS:
-            raise DataError(f'unsupported data file {spec!r}; valid extensions: {", ".join(_FORMATS)}')
-        files = {'train': path}
-    suffixes = {p.suffix for p in files.values()}
-    if len({_FORMATS[s] for s in suffixes}) > 1:
-        raise DataError(f'folder {spec!r} mixes formats {sorted(suffixes)}; use one')
-    suffix = next(iter(suffixes))
-    kwargs = {}
-    if suffix == '.tsv':  # GLUE TSVs contain unbalanced quotes: read them raw
-        kwargs = dict(delimiter='\t', quoting=3)
-    try:
-        raw = load_dataset(_FORMATS[suffix], data_files={k: str(v) for k, v in files.items()},
-                           **kwargs)
-    except Exception as err:
-        raise DataError(f'could not read {spec!r} as {_FORMATS[suffix]}: '
-                        f'{str(err).splitlines()[0] if str(err) else type(err).__name__}') from None
-    cols = raw['train'].column_names
-    guess = {}
-    for key, names in [('text', ['text', 'sentence', 'sentence1', 'premise', 'question',
-                                 'content', 'review']),
-                       ('text_pair', ['text_pair', 'sentence2', 'hypothesis'])]:
-        found = [c for c in names if c in cols]
-        if found:
-            guess[key] = found[0]
-    if 'label' not in cols:
-        found = [c for c in ['gold_label', 'labels', 'class', 'y'] if c in cols]
-        if found:
-            guess['label'] = found[0]
-    return raw, guess
+    train/dev/test files, each file read on its own (`minilab.reading`);
+    test_split: the split used as test (a name's copy: 'dev' for GLUE)."""
+    got = reading.read(spec, ['train', 'dev', 'test'], text_column, text_pair_column,
+                       label_column)
+    if not got.labeled['train']:
+        raise DataError(f'{spec!r} has no labels in train ({got.origin["train"]}); a task needs '
+                        f'them (unlabeled texts can be a transfer pool or an LM corpus)')
+    columns = {'text': 'text', 'text_pair': 'text_pair' if got.pair else None, 'label': 'label',
+               'origin': got.origin}
+    if test_split:
+        columns['test_split'] = test_split
+    elif not got.labeled.get('test', True) and got.labeled.get('dev'):
+        columns['test_split'] = 'dev'  # GLUE's download: the dev file is the test
+    return got.splits, columns
 
 
 def _standardise(spec, raw, columns, label_names, seed):
@@ -207,24 +202,22 @@ def _standardise(spec, raw, columns, label_names, seed):
         if col is not None and col not in cols:
             raise DataError(f'column {col!r} not in {spec!r}; columns: {", ".join(cols)}; '
                             f'pass {key}_column=')
+    origin = {s: columns.get('origin', {}).get(s, s) for s in splits}
     feature = train.features.get(columns['label'])
+    class_ids = isinstance(feature, ClassLabel)  # the hub's ids: kept as they are
+    if class_ids and columns.get('names') and list(feature.names) != list(columns['names']):
+        import warnings  # the table's names label the local copies: they must be the hub's
+        warnings.warn(f'{spec!r}: the hub names its labels {list(feature.names)}, '
+                      f'minilab.hubdata {list(columns["names"])}; local copies use the latter')
     if label_names is None:
-        if isinstance(feature, ClassLabel):
-            label_names = list(feature.names)
-        else:
-            values = sorted({v for v in train[columns['label']] if v not in (None, -1, '', '-')},
-                            key=str)
-            label_names = [str(v) for v in values]
-    index = {name: i for i, name in enumerate(label_names)}
+        label_names = list(feature.names) if class_ids else columns.get('names') or \
+            reading.guess_label_names(reading.column(train, columns['label']))
+    label_names = [str(n) for n in label_names]
 
     def convert(batch):
-        labels = []
-        for v in batch[columns['label']]:
-            if isinstance(v, int) and not isinstance(feature, ClassLabel) and str(v) in index:
-                v = index[str(v)]
-            elif not isinstance(v, int):
-                v = index.get(str(v), -1)
-            labels.append(v)
+        labels = batch[columns['label']]
+        if not class_ids:
+            labels = reading.label_ids(labels, label_names, spec)
         pair = batch[columns['text_pair']] if columns.get('text_pair') else [None] * len(labels)
         return {'text': [str(t) for t in batch[columns['text']]], 'text_pair': pair,
                 'label': labels}
@@ -235,21 +228,41 @@ def _standardise(spec, raw, columns, label_names, seed):
     features = Features({'text': Value('string'), 'text_pair': Value('string'),
                          'label': Value('int64')})
     for name, ds in splits.items():
+        if not class_ids:  # a bad label fails here, naming its file
+            reading.label_ids(set(reading.column(ds, columns['label'])), label_names,
+                              repr(origin[name]))
         ds = ds.map(convert, batched=True, remove_columns=ds.column_names, features=features)
         out[name] = ds.filter(lambda b: [y >= 0 for y in b['label']], batched=True)
     test_name = columns.get('test_split', 'test')
     test = out.get(test_name) if test_name in out and len(out[test_name]) else None
-    dev = out.get('dev') if 'dev' in out and test_name != 'dev' else None
-    if test_name != 'validation' and dev is None and 'validation' in out:
-        dev = out['validation']
+    dev_name = 'dev' if 'dev' in out and test_name != 'dev' else None
+    if test_name != 'validation' and dev_name is None and 'validation' in out:
+        dev_name = 'validation'
+    dev = out[dev_name] if dev_name else None
     train = out['train']
+    sources = {'train': origin['train'], 'dev': origin.get(dev_name), 'test': origin.get(test_name)}
+    held = f'{DEV_FRACTION:.0%} of {origin["train"]}, held out'
+    if (dev is None or test is None) and len(train) < 10:
+        raise DataError(f'{spec!r} has {len(train)} labeled train rows ({origin["train"]}): too few '
+                        f'to hold dev/test out of; give dev and test files')
     if dev is None:  # hold dev out of train so that test is never used for selection
         parts = train.train_test_split(test_size=DEV_FRACTION, seed=seed)
         train, dev = parts['train'], parts['test']
+        sources['dev'] = held
     if test is None:
         parts = train.train_test_split(test_size=DEV_FRACTION, seed=seed + 1)
         train, test = parts['train'], parts['test']
-    return TaskData(spec, train, dev, test, label_names)
+        sources['test'] = held
+    if held in sources.values():
+        sources['train'] = f'{origin["train"]}, less what is held out'
+    unused = [f'{origin[s]} (' + ('no labels' if len(splits[s]) and not len(out[s]) else
+                                  f'not used: test is {sources["test"]}' if s == 'test' else
+                                  'not used') + ')'
+              for s in splits if s not in ('train', dev_name, test_name) or
+              (s == test_name and test is not out.get(s))]
+    if unused:
+        sources['unused'] = ', '.join(unused)
+    return TaskData(spec, train, dev, test, label_names, sources)
 
 
 # -----------------------------------------------------------------------------
@@ -345,28 +358,43 @@ def tokenize(dataset, tokenizer, max_length=64):
 # unlabeled data: the LM corpus and transfer sets
 
 
-def lm_corpus(source='world', size=100_000, seed=0):
-    """Unlabeled text for MLM pre-training: the world's LM corpus, or a hub
-    name / local text file (one document per line, or a 'text' column)."""
-    from datasets import Dataset, load_dataset
+def _texts(spec, size=None, seed=0, text_column=None, text_pair_column=None, valid=None):
+    """text and text_pair of a local file or folder, a name's copy in the data
+    directory or a hub dataset: its train split, or the split the name gives
+    ('imdb/unsupervised'); `size` rows drawn by seed."""
+    where = hubdata.locate(spec)
+    if where.kind != 'hub':
+        ds = reading.read_texts(where.spec if where.kind == 'path' else where.path,
+                                where.local_split, text_column, text_pair_column)[0]
+        return ds.shuffle(seed=seed).select(range(size)) if size and size < len(ds) else ds
+    raw, columns = _load_hub(spec, where, valid)
+    split = where.split or (where.entry or {}).get('split') or 'train'
+    if split not in raw:
+        raise DataError(f'dataset {spec!r} has no {split!r} split; splits: {", ".join(raw)}')
+    ds = raw[split]
+    known = where.entry and not text_column  # a known name: the table's columns
+    cols = reading.choose_columns(ds.column_names, repr(spec),
+                                  columns['text'] if known else text_column,
+                                  columns.get('text_pair') if known else text_pair_column,
+                                  want_label=False)
+    text, pair = cols['text'], cols['text_pair']
+    if size and size < len(ds):
+        ds = ds.shuffle(seed=seed).select(range(size))
+    return ds.map(lambda b: {'text': [str(t) for t in b[text]],
+                             'text_pair': b[pair] if pair else [None] * len(b[text])},
+                  batched=True, remove_columns=ds.column_names)
+
+
+def lm_corpus(source='world', size=100_000, seed=0, text_column=None):
+    """Unlabeled text for MLM pre-training: the world's LM corpus, a name
+    ('gutenberg', 'imdb/unsupervised', a hub name: its local copy, else the hub),
+    or a local file or folder: .txt (one text a line, also .gz), a folder of one
+    file per text, or any table (its text column given or guessed)."""
+    from datasets import Dataset
     if source == 'world':
         return Dataset.from_dict({'text': world.lm_corpus(size, seed=seed),
                                   'text_pair': [None] * size})
-    path = Path(source)
-    try:
-        if path.suffix == '.txt':
-            ds = load_dataset('text', data_files=str(path))['train']
-        elif path.exists() or _looks_local(source):
-            ds = _load_local(source)[0]['train']
-        else:
-            ds = load_dataset(source, split='train')
-    except DataError:
-        raise
-    except Exception as err:
-        raise DataError(f'LM corpus {source!r} could not be loaded ({type(err).__name__}); '
-                        f"valid offline: 'world', a .txt file or a local CSV/JSON file") from None
-    if 'text' not in ds.column_names:
-        raise DataError(f'LM corpus {source!r} has no text column; columns: {", ".join(ds.column_names)}')
+    ds = _texts(source, text_column=text_column, valid="'world'")
     ds = ds.filter(lambda b: [bool(t and t.strip()) for t in b['text']], batched=True)
     if size and size < len(ds):
         ds = ds.shuffle(seed=seed).select(range(size))
@@ -374,24 +402,12 @@ def lm_corpus(source='world', size=100_000, seed=0):
                                            batched=True)
 
 
-def unlabeled_texts(spec, size, seed=0):
-    """text (and text_pair) of the train split of a hub dataset or a local
-    file/folder, labels dropped or absent: the inputs of a transfer set."""
-    if spec in HUB_TASKS or not _looks_local(spec):
-        raw, columns = _load_hub(spec)
-    else:
-        raw, columns = _load_local(spec)
-    train = raw['train']
-    cols = train.column_names
-    text = columns.get('text')
-    if text is None or text not in cols:
-        raise DataError(f'no text column found in {spec!r}; columns: {", ".join(cols)}')
-    pair = columns.get('text_pair') if columns.get('text_pair') in cols else None
-    if size and size < len(train):
-        train = train.shuffle(seed=seed).select(range(size))
-    return train.map(lambda b: {'text': [str(t) for t in b[text]],
-                                'text_pair': b[pair] if pair else [None] * len(b[text])},
-                     batched=True, remove_columns=cols)
+def unlabeled_texts(spec, size, seed=0, text_column=None, text_pair_column=None):
+    """text (and text_pair) of a pool: the train split of a task, a pool name
+    ('imdb/unsupervised', 'qqp'), a hub name (its local copy, else the hub) or a
+    local file or folder (a table, .txt, a folder of one file per text), labels
+    dropped or absent: the inputs of a transfer set."""
+    return _texts(spec, size, seed, text_column, text_pair_column)
 
 
 @dataclass
@@ -399,14 +415,18 @@ class TransferSet:
     """Unlabeled task-like inputs to distil on: which pool, how many, which domain.
 
     pool: 'world/<task>' (the world generates `size` inputs from `domain`),
-          or a hub name / local file or folder (its train split; labels, if
+          a name ('imdb', 'imdb/unsupervised', 'qqp', any hub name: its local
+          copy first) or a local file or folder (its train split; labels, if
           any, are dropped).
+    text_column, text_pair_column: the pool's columns (else guessed).
     The key identifies the inputs for the teacher-output cache."""
     pool: str
     size: int
     domain: str = 'movies'
     seed: int = 0
     texts: object = field(default=None, repr=False)
+    text_column: str = None
+    text_pair_column: str = None
 
     def __post_init__(self):
         if self.size <= 0:
@@ -422,13 +442,16 @@ class TransferSet:
                 self.texts = Dataset.from_dict(world.transfer_pool(task, self.size, self.domain,
                                                                    seed=1000 + self.seed))
             else:
-                self.texts = unlabeled_texts(self.pool, self.size, self.seed)
+                self.texts = unlabeled_texts(self.pool, self.size, self.seed,
+                                             self.text_column, self.text_pair_column)
         return self.texts
 
     @property
     def key(self):
+        columns = {k: getattr(self, k) for k in ('text_column', 'text_pair_column')
+                   if getattr(self, k)}  # only when given: older keys stay as they were
         return json.dumps({'pool': self.pool, 'size': self.size, 'domain': self.domain,
-                           'seed': self.seed}, sort_keys=True)
+                           'seed': self.seed, **columns}, sort_keys=True)
 
 
 # -----------------------------------------------------------------------------
@@ -436,9 +459,11 @@ class TransferSet:
 # plan before the first one trains (minilab.stages.Plan.check), following the
 # loaders above: a world name must be known, a local path must exist (a name
 # that exists locally is a path, with or without a slash), and any other name
-# is a hub name, which must be reachable -- offline, in the local cache.
+# has a copy in the data directory (minilab.hubdata) or is a hub name, which
+# must be reachable -- offline, in the local cache.
 
-LOCAL_DATA = 'a local CSV/TSV/JSON(L)/Parquet file or folder'
+LOCAL_DATA = ('a local CSV/TSV/JSON(L)/Parquet/txt file or folder, or a name with a copy in '
+              'the data directory (MINILAB_DATA)')
 TOKENIZER_FILES = ('tokenizer.json', 'tokenizer_config.json', 'vocab.txt')
 _TRUE = ('1', 'true', 'yes', 'on')
 
@@ -485,39 +510,56 @@ def _in_hub_cache(repo_id, repo_type, config_name, files):
     return any(isinstance(try_to_load_from_cache(repo_id, f), str) for f in files)
 
 
-def _hub_dataset(spec):
-    """(path, config name) that _load_hub passes to datasets.load_dataset."""
-    known = HUB_TASKS.get(spec)
-    if known is not None:
-        return known['path'], known.get('name')
-    if spec.count('/') == 1:
-        return tuple(spec.split('/', 1))
-    return spec, None
-
-
 def _unreachable(what, spec, why, valid):
     return DataError(f'{what} {spec!r} is neither a local path nor reachable on the hub ({why}); '
                      f'valid offline: {valid}')
 
 
-def _check_local_data(what, spec, valid):
-    """A local data file or folder that _load_local can read."""
-    path = Path(spec)
+def _check_local_data(what, spec, valid, need_train=True):
+    """A local data file or folder that minilab.reading can read (a task's needs a train split)."""
+    path = Path(spec).expanduser()
     if not path.exists():
+        if reading.data_suffix(path) == ('.txt', False) and what == 'LM corpus':
+            raise DataError(f'{what} {spec!r} is not a local file (no such file); valid offline: {valid}')
         raise DataError(f'{what} {spec!r} is not a local path (no such file or folder); valid offline: {valid}')
-    if path.is_dir():
-        if not any(p.stem == 'train' and p.suffix in _FORMATS for p in path.iterdir()):
-            raise DataError(f'{what} folder {spec!r} has no train.csv/.tsv/.json/.jsonl/.parquet; '
-                            f'found: {", ".join(p.name for p in sorted(path.iterdir())) or "nothing"}')
-    elif path.suffix not in _FORMATS:
-        raise DataError(f'{what} {spec!r} is not a data file; valid extensions: {", ".join(_FORMATS)}')
+    if path.is_file():
+        if reading.data_suffix(path) is None:
+            raise DataError(f'{what} {spec!r} is not a data file; valid extensions: '
+                            f'{reading.valid_extensions()}')
+        return
+    listed = ', '.join(p.name for p in sorted(path.iterdir()) if not p.name.startswith('.')) or 'nothing'
+    try:
+        parts = reading.layout(path)
+    except DataError as err:
+        if 'has no train file' not in str(err):
+            raise DataError(f'{what} {err}') from None
+        parts = {}
+    if not parts or (need_train and 'train' not in parts):
+        raise DataError(f'{what} folder {spec!r} has no train.csv/.tsv/.json/.jsonl/.parquet/.txt '
+                        f'(or .gz), train/ folder or class folders of .txt files; found: {listed}')
+
+
+def _check_name(what, spec, where, valid):
+    """A name resolves to its copy in the data directory, or the hub can give it."""
+    if where.kind == 'copy':
+        return
+    tries = _hub_tries(spec, where)
+    if tries[0].get('path') is None:
+        raise DataError(f'{what} {spec!r} has no hub copy and {hubdata.no_copy_message(where)}')
+    reasons = []
+    for known in tries:  # any one the hub can give, as _load_hub tries them in turn
+        reasons.append(hub_reason(known['path'], 'dataset', known.get('name')))
+        if reasons[-1] is None:
+            return
+    raise _unreachable(what, spec, reasons[0], valid)  # why the name itself failed
 
 
 def resolve_task(spec, domain=None, world_tasks=None):
     """Raise DataError (one line) unless `spec` names a labeled task that
     load_task can load: a world task (and, if given, a world domain), a
-    local file or folder, or a dataset the hub can give. world_tasks: the
-    world's task names the stage knows (default WORLD_TASKS)."""
+    local file or folder, a name with a copy in the data directory, or a
+    dataset the hub can give. world_tasks: the world's task names the stage
+    knows (default WORLD_TASKS)."""
     world_tasks = list(world_tasks or WORLD_TASKS)
     valid = f'{", ".join(world_tasks)} or {LOCAL_DATA}'
     if not isinstance(spec, str) or not spec:
@@ -527,13 +569,13 @@ def resolve_task(spec, domain=None, world_tasks=None):
             raise DataError(f'unknown world task {spec!r}; valid: {", ".join(world_tasks)}')
         if domain is not None and domain not in world.DOMAINS:
             raise DataError(f'unknown domain {domain!r} of {spec}; valid: {", ".join(world.DOMAIN_ORDER)}')
-    elif spec in HUB_TASKS or not _looks_local(spec):
-        path, name = _hub_dataset(spec)
-        why = hub_reason(path, 'dataset', name)
-        if why:
-            raise _unreachable('task', spec, why, valid)
-    else:
+        return spec
+    where = hubdata.locate(spec)
+    if where.kind == 'path':
         _check_local_data('task', spec, valid)
+    else:
+        _must_be_a_task(where, world_tasks)
+        _check_name('task', spec, where, valid)
     return spec
 
 
@@ -548,13 +590,12 @@ def resolve_pool(pool, domain=None):
         if domain is not None and domain not in world.DOMAINS and domain != 'lm':
             raise DataError(f'unknown transfer domain {domain!r} of {pool}; '
                             f'valid: {", ".join(world.DOMAIN_ORDER)}, lm')
-    elif pool in HUB_TASKS or not _looks_local(pool):
-        path, name = _hub_dataset(pool)
-        why = hub_reason(path, 'dataset', name)
-        if why:
-            raise _unreachable('transfer pool', pool, why, valid)
+        return pool
+    where = hubdata.locate(pool)
+    if where.kind == 'path':
+        _check_local_data('transfer pool', pool, valid, need_train=False)
     else:
-        _check_local_data('transfer pool', pool, valid)
+        _check_name('transfer pool', pool, where, valid)
     return pool
 
 
@@ -565,16 +606,11 @@ def resolve_corpus(source):
         raise DataError(f'LM corpus {source!r} is not a name; valid offline: {valid}')
     if source == 'world':
         return source
-    path = Path(source)
-    if path.suffix == '.txt':
-        if not path.is_file():
-            raise DataError(f'LM corpus {source!r} is not a local file (no such file); valid offline: {valid}')
-    elif path.exists() or _looks_local(source):
-        _check_local_data('LM corpus', source, valid)
+    where = hubdata.locate(source)
+    if where.kind == 'path':
+        _check_local_data('LM corpus', source, valid, need_train=False)
     else:
-        why = hub_reason(source, 'dataset')
-        if why:
-            raise _unreachable('LM corpus', source, why, valid)
+        _check_name('LM corpus', source, where, valid)
     return source
 
 

@@ -6,7 +6,8 @@ constants makes them agree (the showyourwork `paths.py` pattern).
     from minilab.paths import RUNS, FIGURES
 
 MINILAB_ROOT overrides the repository root (for an installed, non-editable copy);
-MINILAB_CACHE overrides where checkpoints and cached teacher outputs go.
+MINILAB_CACHE overrides where checkpoints and cached teacher outputs go;
+MINILAB_DATA says where local copies of hub datasets are (minilab.hubdata).
 """
 import os
 from pathlib import Path
@@ -28,3 +29,6 @@ BUILD = ROOT / 'build'                  # git-ignored build artifacts
 EXECUTED = BUILD / 'executed'           # executed notebooks written by papermill
 CACHE = Path(os.environ.get('MINILAB_CACHE', ROOT / 'cache'))  # checkpoints, teacher outputs
 FIXTURES = ROOT / 'tests' / 'fixtures'  # tiny runs for the notebook smoke tests
+# local copies of hub datasets, laid out by name (glue/sst2/train.tsv, imdb/...): read
+# before the hub (minilab.hubdata); the Makefile points it at ../shared/data when that exists
+DATA = Path(os.environ.get('MINILAB_DATA') or ROOT / 'data').expanduser()

@@ -178,7 +178,8 @@ def test_unsupported_extension(tmp_path):
 
 
 @pytest.mark.parametrize('name', ['glue/sst2', 'imdb'])
-def test_hub_name_offline_fails_fast(name):
+def test_hub_name_offline_fails_fast(name, tmp_path, monkeypatch):
+    monkeypatch.setattr(data.paths, 'DATA', tmp_path)  # no local copies (MINILAB_DATA)
     start = time.perf_counter()
     with pytest.raises(DataError) as err:
         data.load_task(name)

@@ -52,8 +52,10 @@ def test_paper_preset_on_local_models_and_glue_files(tmp_path, monkeypatch):
     assert sorted(df['procedure']) == ['D', 'PD', 'PF', 'basic']
 
 
-def test_hub_names_fail_offline_with_one_line(monkeypatch):
-    """Offline (as in `make test`), the paper preset's hub names fail fast and clearly."""
+def test_hub_names_fail_offline_with_one_line(monkeypatch, tmp_path):
+    """Offline (as in `make test`) and without local copies, the paper preset's
+    hub names fail fast and clearly."""
+    monkeypatch.setattr(paths, 'DATA', tmp_path)
     with pytest.raises(data.DataError) as err:
         data.load_task('glue/sst2')
     assert '\n' not in str(err.value) and 'glue/sst2' in str(err.value)

@@ -27,9 +27,11 @@ def no_training(monkeypatch, tmp_path):
 @pytest.fixture
 def empty_hub_cache(monkeypatch, tmp_path):
     """Offline, with nothing in the hub's or datasets' cache (a developer's
-    machine may have bert-base-uncased or glue cached)."""
+    machine may have bert-base-uncased or glue cached) and no local copies
+    of hub datasets (MINILAB_DATA)."""
     import datasets
     import huggingface_hub
+    monkeypatch.setattr(paths, 'DATA', tmp_path / 'no-local-copies')
     monkeypatch.setenv('HF_HUB_OFFLINE', '1')
     monkeypatch.setenv('HF_DATASETS_OFFLINE', '1')
     monkeypatch.setattr(huggingface_hub.constants, 'HF_HUB_CACHE', str(tmp_path / 'hub'))
@@ -178,7 +180,8 @@ def test_unreachable_hub_task_fails_before_pretraining(capsys, empty_hub_cache):
     line = assert_exit_2_one_line(capsys, ['run', 'wr_main', '--preset', 'tiny', '--set', 'task=glue/sst2'])
     assert line == ("minilab: error: task 'glue/sst2' is neither a local path nor reachable on the hub "
                     "(offline: HF_HUB_OFFLINE=1); valid offline: world/sentiment, world/nli, world/topic "
-                    "or a local CSV/TSV/JSON(L)/Parquet file or folder")
+                    "or a local CSV/TSV/JSON(L)/Parquet/txt file or folder, or a name with a copy in "
+                    "the data directory (MINILAB_DATA)")
 
 
 @pytest.mark.parametrize('argv, words', [
@@ -273,22 +276,24 @@ def test_plan_check_skips_its_own_stages_and_random():
         plan.check()
 
 
-def test_online_resolution_asks_the_hub_without_downloading(monkeypatch):
+def test_online_resolution_asks_the_hub_without_downloading(monkeypatch, tmp_path):
     """Online (HF_HUB_OFFLINE=0) a hub name costs one existence request; the
     hub is replaced here, so nothing is sent."""
     import huggingface_hub
+    monkeypatch.setattr(paths, 'DATA', tmp_path / 'no-local-copies')
     monkeypatch.setenv('HF_HUB_OFFLINE', '0')
     monkeypatch.setenv('HF_DATASETS_OFFLINE', '0')
     asked = []
 
     def repo_exists(self, repo_id, repo_type=None, **kwargs):
         asked.append((repo_id, repo_type))
-        return repo_id in ('glue', 'bert-base-uncased')
+        return repo_id in ('nyu-mll/glue', 'bert-base-uncased')
     monkeypatch.setattr(huggingface_hub.HfApi, 'repo_exists', repo_exists)
     assert data.resolve_task('glue/sst2') == 'glue/sst2'
     assert data.resolve_tokenizer('bert-base-uncased') == 'bert-base-uncased'
     assert models.resolve_model('bert-base-uncased') == 'bert-base-uncased'
-    assert asked == [('glue', 'dataset'), ('bert-base-uncased', 'model'), ('bert-base-uncased', 'model')]
+    assert asked == [('nyu-mll/glue', 'dataset'), ('bert-base-uncased', 'model'),
+                     ('bert-base-uncased', 'model')]
     with pytest.raises(data.DataError, match=r"task 'nope/x' is neither .*\(no such dataset on the hub\)"):
         data.resolve_task('nope/x')
     with pytest.raises(models.ModelNotFoundError, match='no such model on the hub'):
