@@ -10,6 +10,9 @@ PIP = $(PY) -m pip install -q --disable-pip-version-check -c constraints.txt
 # inside the project
 HF_HOME ?= $(CURDIR)/cache/hf
 export HF_HOME HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1
+# real datasets by hub name read the local copy first (../shared/data here; a user's
+# own data directory laid out by hub name works the same): README 'Real data'
+export MINILAB_DATA ?= $(abspath $(wildcard $(CURDIR)/../shared/data))
 export TOKENIZERS_PARALLELISM=false MPLBACKEND=Agg
 
 .PHONY: help setup browser reproduce test lab notebooks clean

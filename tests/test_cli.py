@@ -20,7 +20,7 @@ SUBPROCESS_CASES = {
     'nope': ['run', 'nope'],
     'dry': ['run', 'wr_main', '--preset', 'tiny', '--dry-run'],
     # a hub task offline: resolved before the first stage (it used to start pre-training)
-    'hub_task': ['run', 'wr_main', '--preset', 'tiny', '--set', 'task=glue/sst2'],
+    'hub_task': ['run', 'wr_main', '--preset', 'tiny', '--set', 'task=glue/cola'],  # no local copy
 }
 
 
@@ -230,7 +230,7 @@ def test_subprocess_dry_run(procs):
 
 def test_subprocess_unreachable_task_fails_before_any_stage(procs):
     rc, out, err, seconds = procs('hub_task')
-    print(f'run --set task=glue/sst2: {seconds:.1f} s')
+    print(f'run --set task=glue/cola: {seconds:.1f} s')
     assert rc == 2 and out == ''
-    assert_one_error_line(err, "task 'glue/sst2' is neither a local path nor reachable on the hub",
+    assert_one_error_line(err, "task 'glue/cola' is neither a local path nor reachable on the hub",
                           'HF_HUB_OFFLINE=1', 'world/sentiment')
