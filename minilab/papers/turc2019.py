@@ -27,6 +27,11 @@ WR_MAIN_MINI = dict(
     scale='mini',                # which size table the names refer to
     procedures=list(PROCEDURES),
     seeds=[0, 1, 2],
+    # the columns of a user's data files (None: guessed per file, see minilab.reading)
+    text_column=None,
+    text_pair_column=None,
+    label_column=None,
+    label_names=None,            # the label names in id order, e.g. ['negative', 'positive']
     # unlabeled LM data D_LM and MLM pre-training of the students
     corpus='world',
     corpus_size=60_000,
@@ -108,16 +113,20 @@ WR_MAIN_PRESETS = {
                   mixed_precision='bf16'),
     'quick': WR_MAIN_QUICK,
 }
+TASK_COLUMNS = ('text_column', 'text_pair_column', 'label_column', 'label_names')
 # WR-F4's second panel: the NLI-like task of each preset (wr_main_nli)
 WR_MAIN_NLI_TASKS = {'mini': 'world/nli', 'tiny': 'world/nli', 'paper': 'glue/mnli',
                      'quick': 'world/nli'}
 
 
 def _task_config(p):
-    return dict(task=p['task'], domain=p['domain'], train_size=p['train_size'],
+    task = dict(task=p['task'], domain=p['domain'], train_size=p['train_size'],
                 dev_size=p['dev_size'], test_size=p['test_size'], tokenizer=p['tokenizer'],
                 max_length=p['max_length'], batch_size=p['batch_size'],
                 mixed_precision=p.get('mixed_precision', 'no'), world_version=world.WORLD_VERSION)
+    # a user's columns, only when given (so configs without them keep their ids)
+    task.update({k: p[k] for k in TASK_COLUMNS if p.get(k) is not None})
+    return task
 
 
 def teacher_shape(p):
