@@ -194,7 +194,9 @@ def _check_value(name, preset, key, value, types):
             raise bad('is not allowed')
         return None
     if type_ is list:
-        if not isinstance(value, (list, tuple)):
+        if isinstance(value, str) and ',' in value:  # --set procedures=basic,D
+            value = [v.strip() for v in value.split(',') if v.strip()]
+        elif not isinstance(value, (list, tuple)):
             value = [value]  # --set sizes=L2_H128: one size
         value = list(value)
         if not value and key in NON_EMPTY:

@@ -176,17 +176,17 @@ def rep_term(kind):
 
 class Masker:
     """Dynamic MLM masking: a new mask for every batch (RoBERTa, DistilBERT), so
-    repeated epochs do not see the same masked positions. The generator is made
-    on the device of the first batch it sees (a CUDA batch needs a CUDA generator)."""
+    repeated epochs do not see the same masked positions. The generator follows
+    the batch's device (a CUDA batch gets a CUDA generator, seeded alike)."""
 
     def __init__(self, tokenizer, mlm_probability=0.15, token_weights=None, seed=0):
         self.mask_id, self.vocab_size = tokenizer.mask_token_id, len(tokenizer)
         self.special = torch.tensor(sorted(set(tokenizer.all_special_ids)))
         self.probability, self.token_weights, self.seed = mlm_probability, token_weights, seed
-        self.generator = None
+        self.generator = torch.Generator().manual_seed(seed)
 
     def __call__(self, ids):
-        if self.generator is None or self.generator.device != ids.device:
+        if self.generator.device != ids.device:
             self.generator = torch.Generator(device=ids.device).manual_seed(self.seed)
         special = torch.isin(ids, self.special.to(ids.device))
         return mask_tokens(ids, special, self.mask_id, self.vocab_size, self.probability,
@@ -231,6 +231,8 @@ def compose(weights, temperature=1.0, tokenizer=None, mlm_probability=None, toke
                 t['hidden_states'] = out.hidden_states
         pair = Pair(student, t, batch, labels, temperature, tuple(layer_map), restrict_kl_to_mask)
         return {name: term.fn(pair) for name, term in terms.items()}
+    if masker is not None:  # fit saves and restores it with a loop checkpoint (exact resumes)
+        objective.generator = masker.generator
     return objective
 
 

@@ -208,11 +208,13 @@ def code_version():
 
 
 def environment():
-    """Library versions, code version and hardware, computed once per process."""
+    """Library versions, code version and hardware, computed once per process;
+    torch's thread count is read at each call (a stage may set its own: the
+    numbers of a run depend on it, see `minilab.train.seed_everything`)."""
+    import torch
     global _ENV
     if _ENV is None:
         import importlib.metadata as md
-        import torch
         versions = {}
         for lib in ('minilab', 'torch', 'transformers', 'datasets', 'tokenizers', 'accelerate',
                     'numpy', 'pandas', 'scikit-learn'):
@@ -231,9 +233,10 @@ def environment():
         _ENV = {
             'code_version': code_version(), 'python': platform.python_version(),
             'versions': versions, 'platform': platform.platform(), 'cpu': cpu,
-            'cpu_count': os.cpu_count(), 'torch_threads': torch.get_num_threads(),
+            'cpu_count': os.cpu_count(),
             'gpu': torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
         }
+    _ENV['torch_threads'] = torch.get_num_threads()
     return _ENV
 
 

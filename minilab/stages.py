@@ -21,6 +21,7 @@ from minilab import data, latency, models, paths, runs, world_spans
 from minilab.methods import (distilbert, downstream, finetuning, pretrained_distillation, pretraining,
                              xtremedistil)
 from minilab.methods.base import checkpoint_dir
+from minilab.train import reproducible
 
 # every stage kind and the function that runs it: run(plan, rid, config, progress) -> rid
 RUNNERS = {
@@ -167,16 +168,20 @@ class Plan:
         config = self.configs[rid]
         if self.adopt(rid, config):
             return rid
-        return RUNNERS[config['kind']](self, rid, config, progress)
+        # the model is built before fit seeds: seed the whole stage, so that its
+        # weights do not depend on the process (torch seeds each one at random)
+        # or on what it trained before; `threads` (absent: the process's count)
+        with reproducible(config.get('seed', 0), config.get('threads')):
+            return RUNNERS[config['kind']](self, rid, config, progress)
 
     def adopt(self, rid, config):
         """Reuse a stage another paper's plan already trained (same config, same
         id, its checkpoint in the cache): copy the newest record of it here
         (`shared_from` says whose) instead of training again. Checkpoints are
         one folder per id for all papers, so training again would replace the
-        weights that the other paper's later stages were built on (CPU training
-        is not bit-reproducible here: two runs of one pre-training config ended
-        at MLM loss 3.249 and 3.207)."""
+        weights that the other paper's later stages were built on (and records
+        made before stages were seeded, or at another thread count, would not
+        come out bit for bit the same)."""
         if not (checkpoint_dir(rid) / 'config.json').exists() or not paths.RUNS.is_dir():
             return False
         found = [(runs.load_record(p.name, rid), p.name) for p in sorted(paths.RUNS.iterdir())

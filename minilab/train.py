@@ -12,16 +12,74 @@ under `accelerate launch` (torch.distributed), with bf16 autocast as an option.
 Model selection uses the dev set only; the best dev state is restored at the
 end. With `checkpoint_dir`, the loop saves its state at every epoch end and a
 later call resumes from there.
+
+Reproducibility: the same seed, thread count and inputs give the same numbers
+on one machine, bf16 included. `fit` seeds everything it draws from (shuffle,
+dropout, masking objectives seed their own generator); the model's
+initialisation is drawn before `fit` is called, so build it inside
+`reproducible(seed)` (or after `seed_everything(seed)`): torch seeds each new
+process at random, so a model built first in a process is otherwise a new one
+every time. The thread count changes the order of the CPU kernels' sums (fp32
+and bf16 alike), so it is part of what a run's numbers depend on.
 """
+import contextlib
 import json
 import logging
 import math
 import os
+import random
 import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
+
+# -----------------------------------------------------------------------------
+# reproducibility
+
+
+def seed_everything(seed, threads=None):
+    """Seed Python's `random`, numpy and torch (CPU and CUDA: weight
+    initialisation, dropout) from `seed`, turn on torch's deterministic
+    algorithms where it has them (`warn_only`: an op without one warns instead
+    of failing), and with `threads` (> 0) set torch's thread count. Returns the
+    thread count in use. `threads` None or 0 leaves the process's count (the
+    lanes of `minilab run --jobs N` run with cores/N threads)."""
+    from accelerate.utils import set_seed
+    if threads:
+        torch.set_num_threads(int(threads))
+    # cuBLAS is only deterministic with a fixed workspace (read when CUDA starts)
+    os.environ.setdefault('CUBLAS_WORKSPACE_CONFIG', ':4096:8')
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    set_seed(seed)
+    return torch.get_num_threads()
+
+
+@contextlib.contextmanager
+def reproducible(seed, threads=None):
+    """`seed_everything(seed, threads)` for the body (a stage: build the model,
+    fit, save); afterwards the random states and the thread count are those of
+    before, so a stage run inside another (a checkpoint rebuilt on demand)
+    leaves the outer stage's draws as they were.
+
+        with reproducible(config['seed'], config.get('threads')):
+            model = models.init_random(...)     # the same weights in any process
+            fit(model, ..., seed=config['seed'])
+    """
+    py_state, np_state = random.getstate(), np.random.get_state()
+    saved_threads = torch.get_num_threads()
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        try:
+            seed_everything(seed, threads)
+            yield
+        finally:
+            torch.set_num_threads(saved_threads)
+            random.setstate(py_state)
+            np.random.set_state(np_state)
+
+
 
 from minilab.batching import make_loader
 from minilab.inference import evaluate
@@ -39,7 +97,7 @@ def fit(model, objective, weights, train_data, tokenizer, dev_data=None, epochs=
         lr=1e-3, batch_size=64, weight_decay=0.01, warmup=0.06, betas=(0.9, 0.999),
         clip=1.0, seed=0, eval_every=None, select_metric='accuracy', mixed_precision='no',
         checkpoint_dir=None, max_steps=None, progress=True, desc='train', length_grouping=False,
-        callback=None):
+        callback=None, threads=None):
     """Train `model` on the weighted sum of the objective's loss terms.
 
     objective(model, batch) -> {term name: scalar tensor}; weights: {term: weight}
@@ -48,14 +106,18 @@ def fit(model, objective, weights, train_data, tokenizer, dev_data=None, epochs=
     in the playground); if it returns True, training stops after that step
     (a stop button). Returns a dict with history (list of dicts), best dev
     metrics, timings.
+
+    Everything random in the loop is drawn from `seed` (see `seed_everything`);
+    `threads` (> 0) sets torch's thread count, which stays set after the call;
+    None keeps the process's. The result's 'threads' is the count it trained
+    with: the numbers of a run are the same for the same seed and thread count.
     """
     from accelerate import Accelerator
     from accelerate.state import AcceleratorState
-    from accelerate.utils import set_seed
     from tqdm.auto import tqdm
     from transformers import get_linear_schedule_with_warmup
 
-    set_seed(seed)
+    threads = seed_everything(seed, threads)
     # one process may train stages of different precision one after another (a
     # bf16 plan that builds on an fp32 stage of another paper). Accelerate keeps
     # one state per process and refuses a second precision, so start that state
@@ -65,6 +127,11 @@ def fit(model, objective, weights, train_data, tokenizer, dev_data=None, epochs=
     accelerator = Accelerator(cpu=not torch.cuda.is_available(), mixed_precision=mixed_precision)
     loader = make_loader(train_data, tokenizer, batch_size, shuffle=True, seed=seed,
                          length_grouping=length_grouping)
+    # generators that Accelerate's saved state leaves out: the one that draws each
+    # epoch's order, and an objective's own (`objective.generator`, MLM masking)
+    generators = {'shuffle': loader.sampler.generator}
+    if isinstance(getattr(objective, 'generator', None), torch.Generator):
+        generators['objective'] = objective.generator
     steps_per_epoch = math.ceil(len(train_data) / batch_size / accelerator.num_processes)
     total_steps = steps_per_epoch * epochs if max_steps is None else min(max_steps, steps_per_epoch * epochs)
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
@@ -87,6 +154,7 @@ def fit(model, objective, weights, train_data, tokenizer, dev_data=None, epochs=
         if (checkpoint_dir / 'loop.json').exists():  # resume where the last call stopped
             accelerator.load_state(str(checkpoint_dir / 'state'))
             state = json.loads((checkpoint_dir / 'loop.json').read_text())
+            _load_generators(checkpoint_dir / 'state', generators)
     best_state = torch.load(best_path) if best_path is not None and best_path.exists() else None
 
     def run_eval():
@@ -144,7 +212,7 @@ def fit(model, objective, weights, train_data, tokenizer, dev_data=None, epochs=
         state['seconds'] += time.perf_counter() - start
         state['epoch'] += 1
         if checkpoint_dir is not None and accelerator.is_main_process:
-            _save_loop_state(accelerator, checkpoint_dir, state, best_state)
+            _save_loop_state(accelerator, checkpoint_dir, state, best_state, generators)
     bar.close()
     unwrapped = accelerator.unwrap_model(model)
     if best_state is not None:
@@ -153,10 +221,14 @@ def fit(model, objective, weights, train_data, tokenizer, dev_data=None, epochs=
     return {'history': state['history'], 'best_dev': state['best'], 'steps': state['step'],
             'train_seconds': state['seconds'], 'train_tokens': state['tokens'],
             'train_flops': 6 * n * state['tokens'], 'non_embedding_params': n,
-            'processes': accelerator.num_processes, 'mixed_precision': mixed_precision}
+            'processes': accelerator.num_processes, 'mixed_precision': mixed_precision,
+            'threads': threads}
 
 
-def _save_loop_state(accelerator, checkpoint_dir, state, best_state):
+GENERATORS = 'generators.pt'
+
+
+def _save_loop_state(accelerator, checkpoint_dir, state, best_state, generators=None):
     """Atomic: write a new folder, then swap it in, so a crash mid-save leaves
     the previous checkpoint intact."""
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
@@ -171,6 +243,8 @@ def _save_loop_state(accelerator, checkpoint_dir, state, best_state):
         accelerator.save_state(str(tmp))
     finally:
         quiet.setLevel(level)
+    if generators:
+        torch.save({k: g.get_state() for k, g in generators.items()}, tmp / GENERATORS)
     if best_state is not None:
         torch.save(best_state, checkpoint_dir / 'best.pt.tmp')
         os.replace(checkpoint_dir / 'best.pt.tmp', checkpoint_dir / 'best.pt')
@@ -178,3 +252,15 @@ def _save_loop_state(accelerator, checkpoint_dir, state, best_state):
     os.replace(tmp, checkpoint_dir / 'state')
     (checkpoint_dir / 'loop.json.tmp').write_text(json.dumps(state))
     os.replace(checkpoint_dir / 'loop.json.tmp', checkpoint_dir / 'loop.json')
+
+
+def _load_generators(state_dir, generators):
+    """Resume the generators where the saved run left them, so a stopped and
+    resumed run draws the same orders (and masks) as an unbroken one; a
+    checkpoint written before they were saved resumes as it always did."""
+    path = Path(state_dir) / GENERATORS
+    if path.exists():
+        saved = torch.load(path)
+        for key, generator in generators.items():
+            if key in saved:
+                generator.set_state(saved[key])

@@ -113,6 +113,7 @@ def test_bad_values_exit_2_with_one_line(capsys, argv, words):
     ('wr_main', 'seeds', 3, [3]),
     ('wr_main', 'seeds', (0, 1), [0, 1]),                # --set seeds=0,1
     ('wr_main', 'procedures', 'PF', ['PF']),
+    ('wr_main', 'procedures', 'basic,D', ['basic', 'D']),  # --set procedures=basic,D
     ('wr_readme', 'tasks', 'world/nli', ['world/nli']),
     ('wr_transfer', 'transfer_sizes', 500, [500]),
     ('wr_domain', 'transfer_domains', 'books', ['books']),
