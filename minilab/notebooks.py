@@ -34,10 +34,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jupytext
-import nbformat
-
 from minilab import kernels, paths
+
+# jupytext and nbformat are imported where used: nbformat's jsonschema takes
+# ~3 s of CPU to import, which reproduce() spends while the kernel server
+# does its own imports
 
 KERNELSPEC = {'display_name': 'Python 3 (ipykernel)', 'language': 'python',
               'name': 'python3'}
@@ -128,6 +129,7 @@ def _source(name, notebooks_dir=None):
 
 
 def _config():
+    import jupytext.config
     try:
         return jupytext.config.load_jupytext_config(str(paths.ROOT))
     except Exception:                   # no or unreadable jupytext.toml
@@ -141,6 +143,7 @@ def read_notebook(name, notebooks_dir=None):
     kernel name, and a conda-specific one gives NoSuchKernel). Cell ids are
     numbered, so the paired .ipynb is the same bytes on every conversion.
     """
+    import jupytext
     nb = jupytext.read(_source(name, notebooks_dir), config=_config())
     nb.metadata['kernelspec'] = dict(KERNELSPEC)
     for i, cell in enumerate(nb.cells):
@@ -257,20 +260,16 @@ def _kernel_env():
             os.environ.pop(k, None)
 
 
-def _import_statements(nb):
-    """The top-level import statements of nb's code cells, as source lines."""
-    found = []
-    for cell in nb.cells:
-        if cell.cell_type != 'code':
-            continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:             # a cell with IPython magics
-            continue
-        found += [ast.unparse(node) for node in tree.body
-                  if isinstance(node, (ast.Import, ast.ImportFrom))
-                  and not getattr(node, 'level', 0)]     # not `from . import x`
-    return found
+def _import_statements(source):
+    """The top-level import statements of a notebook's py:percent source (its
+    cells' top-level statements: markers and magics are comments there)."""
+    try:
+        tree = ast.parse(Path(source).read_text(encoding='utf-8'))
+    except (OSError, SyntaxError, ValueError):
+        return []                       # the notebook reports it when it runs
+    return [ast.unparse(node) for node in tree.body
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            and not getattr(node, 'level', 0)]         # not `from . import x`
 
 
 def preload_imports(names, notebooks_dir=None):
@@ -280,8 +279,8 @@ def preload_imports(names, notebooks_dir=None):
     statements = ['import ipykernel.kernelapp', 'import ipykernel.ipkernel']
     for name in names:
         try:
-            statements += _import_statements(read_notebook(name, notebooks_dir))
-        except NotebookError:           # reproduce() reports it on its own line
+            statements += _import_statements(_source(name, notebooks_dir))
+        except NotebookError:           # no such notebook: reproduce() says so
             pass
     return list(dict.fromkeys(statements))
 
@@ -325,6 +324,7 @@ def execute(name, parameters=None, output_dir=None, kernel='python3',
     work.mkdir(parents=True, exist_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     source, output = work / f'{stem}.ipynb', out_dir / f'{stem}.ipynb'
+    import nbformat
     nbformat.write(nb, str(source))
 
     try:
@@ -352,6 +352,35 @@ def execute(name, parameters=None, output_dir=None, kernel='python3',
             f'(executed copy: {_rel(output)})', name=stem, output=output,
             ename=type(e).__name__, evalue=str(e)) from e
     return output
+
+
+def _plan(names, parameters, smoke, notebooks_dir):
+    """Read and check every notebook before the first (slow) run: ({name:
+    the overrides it gets}, {name: why it cannot be read}). A key that no
+    notebook declares, or a wrong type, is a ParameterError."""
+    declared, broken = {}, {}
+    for name in names:
+        try:
+            declared[name] = notebook_parameters(name, notebooks_dir)
+        except NotebookError as e:
+            broken[name] = str(e)
+    stray = [k for k in parameters
+             if not any(k in decl for decl in declared.values())]
+    if stray and len(declared) == 1:    # the message that lists the valid ones
+        (name, decl), = declared.items()
+        _check(name, decl, parameters)
+    if stray and declared:
+        valid = ', '.join(dict.fromkeys(
+            k for decl in declared.values() for k in decl))
+        raise ParameterError(f'unknown parameter {stray[0]!r}: no selected '
+                             f'notebook declares it; valid: {valid}')
+    plan = {}
+    for name, decl in declared.items():
+        mine = {k: v for k, v in parameters.items() if k in decl}
+        if smoke and 'SMOKE' in decl:
+            mine['SMOKE'] = True
+        plan[name] = _check(name, decl, mine)
+    return plan, broken
 
 
 def _run_one(name, plan, broken, **execute_args):
@@ -406,50 +435,27 @@ def reproduce(names=None, parameters=None, smoke=False, log=print,
         names = [names]
     names = list(names) if names else [n for n in list_notebooks(notebooks_dir, False)
                                        if n not in TEACHING]
-    parameters = dict(parameters or {})
-
-    # read and check everything before the first (slow) run
-    declared, broken = {}, {}
-    for name in names:
-        try:
-            declared[name] = notebook_parameters(name, notebooks_dir)
-        except NotebookError as e:
-            broken[name] = str(e)
-    stray = [k for k in parameters
-             if not any(k in decl for decl in declared.values())]
-    if stray and len(declared) == 1:    # the message that lists the valid ones
-        (name, decl), = declared.items()
-        _check(name, decl, parameters)
-    if stray and declared:
-        valid = ', '.join(dict.fromkeys(
-            k for decl in declared.values() for k in decl))
-        raise ParameterError(f'unknown parameter {stray[0]!r}: no selected '
-                             f'notebook declares it; valid: {valid}')
-    plan = {}
-    for name, decl in declared.items():
-        mine = {k: v for k, v in parameters.items() if k in decl}
-        if smoke and 'SMOKE' in decl:
-            mine['SMOKE'] = True
-        plan[name] = _check(name, decl, mine)
-
     workers = max(1, min(workers or default_workers(), len(names)))
-    preload = preload_imports(list(plan), notebooks_dir) if preload and plan else None
+    preload = preload_imports(names, notebooks_dir) if preload else None
     results = []
-    # threads, not processes: a worker only waits on its kernel, so the CPUs
-    # go to the kernels; the server imports with the kernels' environment
-    with _kernel_env(), kernels.kernel_managers(preload, cwd=paths.ROOT) as manager, \
-            ThreadPoolExecutor(workers, thread_name_prefix='notebook') as pool:
-        futures = [pool.submit(_run_one, name, plan, broken, output_dir=output_dir,
-                               timeout=timeout, notebooks_dir=notebooks_dir,
-                               kernel_manager=manager)
-                   for name in names]
-        try:
-            for i, future in enumerate(futures, 1):   # in order, as each is done
-                results.append(future.result())
-                _log_result(log, i, len(names), results[-1])
-        except BaseException:           # Ctrl-C: start no further notebook
-            pool.shutdown(cancel_futures=True)
-            raise
+    # the kernel server starts first: its imports (~5 s of CPU) overlap the
+    # reading and checking below (~3 s: jupytext, nbformat, papermill); a
+    # ParameterError stops it before any notebook runs. Worker threads, not
+    # processes: a worker only waits on its kernel, so the CPUs go to kernels
+    with _kernel_env(), kernels.kernel_managers(preload, cwd=paths.ROOT) as manager:
+        plan, broken = _plan(names, dict(parameters or {}), smoke, notebooks_dir)
+        with ThreadPoolExecutor(workers, thread_name_prefix='notebook') as pool:
+            futures = [pool.submit(_run_one, name, plan, broken, output_dir=output_dir,
+                                   timeout=timeout, notebooks_dir=notebooks_dir,
+                                   kernel_manager=manager)
+                       for name in names]
+            try:
+                for i, future in enumerate(futures, 1):   # in order, as each is done
+                    results.append(future.result())
+                    _log_result(log, i, len(names), results[-1])
+            except BaseException:       # Ctrl-C: start no further notebook
+                pool.shutdown(cancel_futures=True)
+                raise
 
     failed = [r.name for r in results if not r.ok]
     if failed:
@@ -462,6 +468,7 @@ def reproduce(names=None, parameters=None, smoke=False, log=print,
 # the paired .ipynb copies
 
 def _ipynb_text(name, notebooks_dir=None):
+    import jupytext
     return jupytext.writes(read_notebook(name, notebooks_dir), fmt='ipynb',
                            config=_config()) + '\n'
 
