@@ -26,7 +26,8 @@ is gone: the client runs the command itself, a normal kernel, only slower.
 
 Kernels use IPC transport (unix sockets in a private temporary folder), not
 TCP: nothing listens on a port, and ipykernel does not print its warning that
-a TCP kernel runs without encryption.
+a TCP kernel runs without encryption. Forking needs Linux; elsewhere kernels
+start normally (and on Windows, over TCP).
 """
 import contextlib
 import itertools
@@ -40,8 +41,11 @@ import sys
 import tempfile
 import time
 
-# forked kernels need fork and unix sockets; elsewhere kernels start normally
-CAN_FORK = hasattr(os, 'fork') and hasattr(socket, 'AF_UNIX') and hasattr(socket, 'send_fds')
+# forked kernels need fork and unix sockets passing fds: Linux. (macOS has
+# both, but a fork of a process that has loaded Apple's frameworks, as torch
+# does, can crash; Python's multiprocessing does not fork there either.)
+# Elsewhere kernels start normally.
+CAN_FORK = sys.platform.startswith('linux') and hasattr(socket, 'send_fds')
 
 # signals jupyter_client sends the kernel process (interrupt, shutdown, ...),
 # which the client passes on to the forked kernel
@@ -307,15 +311,17 @@ class KernelServer:
 def _manager_class(folder, server=None):
     """A jupyter_client KernelManager class: IPC transport with its sockets in
     folder and, with a server, kernels forked by it."""
+    import zmq
     from jupyter_client.manager import AsyncKernelManager
     count = itertools.count(1)
 
     class MinilabKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
             super().__init__(**kwargs)
-            self.transport = 'ipc'
-            # short and private: unix socket paths are limited to ~100 bytes
-            self.ip = os.path.join(folder, f'k{next(count)}')
+            if zmq.has('ipc'):          # not on Windows: TCP there
+                self.transport = 'ipc'
+                # short and private: unix socket paths are limited to ~100 bytes
+                self.ip = os.path.join(folder, f'k{next(count)}')
 
         def format_kernel_cmd(self, extra_arguments=None):
             cmd = super().format_kernel_cmd(extra_arguments)

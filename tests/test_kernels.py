@@ -10,7 +10,7 @@ import pytest
 
 from minilab import kernels
 
-pytestmark = pytest.mark.skipif(not kernels.CAN_FORK, reason='needs fork and unix sockets')
+pytestmark = pytest.mark.skipif(not kernels.CAN_FORK, reason='forked kernels: Linux only')
 
 
 @pytest.fixture(scope='module')
