@@ -336,7 +336,10 @@ def kernel_command(kernel='python3'):
     """(python and its options, env) of a kernelspec `python [options] -m ...`,
     as jupyter_client would run it, or None for another kind of kernel."""
     from jupyter_client.kernelspec import KernelSpecManager
-    spec = KernelSpecManager().get_kernel_spec(kernel)
+    try:
+        spec = KernelSpecManager().get_kernel_spec(kernel)
+    except Exception:                   # no such kernel: each notebook says so
+        return None
     argv = list(spec.argv)
     if argv and argv[0] in ('python', f'python{sys.version_info[0]}',
                             'python{}.{}'.format(*sys.version_info[:2])):

@@ -36,6 +36,13 @@ def test_split():
     assert kernels._split(['py', '-m']) is None
 
 
+def test_kernel_command():
+    python, env = kernels.kernel_command('python3')     # python [options] -m ipykernel_launcher
+    assert os.path.realpath(python[0]) == os.path.realpath(sys.executable)
+    assert isinstance(env, dict)
+    assert kernels.kernel_command('no-such-kernel') is None   # each notebook reports it
+
+
 def test_fork_gets_the_clients_folder_env_stdio_and_exit_status(server, tmp_path):
     code = ('import os, sys; print("decimal" in sys.modules, os.getcwd(), os.environ["WHO"]); '
             'print("to stderr", file=sys.stderr); sys.exit(3)')
