@@ -7,6 +7,7 @@
     minilab export RUN_ID my-student                # the trained model, a Hugging Face folder
     minilab reproduce                               # every notebook, from saved runs
     minilab reproduce wr_f4_main_result --smoke
+    minilab reproduce --jobs 2                      # 2 notebooks at once (default: one per CPU)
 
 Bad input (unknown experiment, preset, size, parameter, notebook; a value of
 the wrong type or out of range; a task, model, tokenizer or corpus name that
@@ -63,6 +64,10 @@ def main(argv=None):
     rep.add_argument('notebooks', nargs='*')
     rep.add_argument('--smoke', action='store_true', help='tiny fixture runs (tests)')
     rep.add_argument('-p', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'))
+    rep.add_argument('--jobs', type=int, help='notebooks run at once (default: one per CPU)')
+    rep.add_argument('--no-preload', action='store_true',
+                     help="start each kernel on its own, not forked from one that has run "
+                          "the notebooks' imports (slower)")
     args = parser.parse_args(argv)
     from minilab import paths  # (no torch)
     saved_store = os.environ.get('MINILAB_RUNS'), paths.RUNS
@@ -132,13 +137,16 @@ def _dispatch(args, argv=None):
         from minilab import notebooks
         params = {k: _value(v) for k, v in args.p}
         names = args.notebooks or None
+        if args.jobs is not None and args.jobs < 1:
+            raise ValueError(f'--jobs must be a positive number of notebooks, got {args.jobs}')
         if names:
             known = notebooks.list_notebooks()
             for name in names:
                 if name not in known:
                     raise ValueError(f'unknown notebook {name!r}; valid: {", ".join(known)}')
         try:
-            notebooks.reproduce(names, parameters=params or None, smoke=args.smoke)
+            notebooks.reproduce(names, parameters=params or None, smoke=args.smoke,
+                                workers=args.jobs, preload=not args.no_preload)
         except notebooks.NotebookError as err:
             print(f'minilab: {err}', file=sys.stderr)
             return 1

@@ -8,7 +8,7 @@
 
     from minilab import notebooks
     notebooks.execute('wr_f4_main_result', {'SEEDS': [0]})
-    notebooks.reproduce(smoke=True)
+    notebooks.reproduce(smoke=True, workers=2)
 
 The reviewed source of each notebook is notebooks/<name>.py (py:percent);
 notebooks/<name>.ipynb is derived from it (no outputs) for JupyterLab users.
@@ -17,6 +17,11 @@ Names starting with '_' are templates: runnable, but not part of reproduce().
 Papermill only warns about a misspelled parameter and then runs the notebook
 with its defaults, so every override is checked against the notebook's one
 `parameters` cell first, before a kernel is started.
+
+reproduce() runs notebooks on `workers` threads (default: one per CPU), each
+driving its own kernel, and starts the kernels from a server that has already
+run the notebooks' import statements (minilab.kernels): most of a notebook's
+time is importing torch, transformers, pandas and matplotlib, not its cells.
 """
 import argparse
 import ast
@@ -25,13 +30,15 @@ import difflib
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jupytext
-import nbformat
+from minilab import kernels, paths
 
-from minilab import paths
+# jupytext and nbformat are imported where used: nbformat's jsonschema takes
+# ~3 s of CPU to import, which reproduce() spends while the kernel server
+# does its own imports
 
 KERNELSPEC = {'display_name': 'Python 3 (ipykernel)', 'language': 'python',
               'name': 'python3'}
@@ -122,6 +129,7 @@ def _source(name, notebooks_dir=None):
 
 
 def _config():
+    import jupytext.config
     try:
         return jupytext.config.load_jupytext_config(str(paths.ROOT))
     except Exception:                   # no or unreadable jupytext.toml
@@ -135,6 +143,7 @@ def read_notebook(name, notebooks_dir=None):
     kernel name, and a conda-specific one gives NoSuchKernel). Cell ids are
     numbered, so the paired .ipynb is the same bytes on every conversion.
     """
+    import jupytext
     nb = jupytext.read(_source(name, notebooks_dir), config=_config())
     nb.metadata['kernelspec'] = dict(KERNELSPEC)
     for i, cell in enumerate(nb.cells):
@@ -251,9 +260,42 @@ def _kernel_env():
             os.environ.pop(k, None)
 
 
+def _import_statements(source):
+    """The top-level import statements of a notebook's py:percent source (its
+    cells' top-level statements: markers and magics are comments there)."""
+    try:
+        tree = ast.parse(Path(source).read_text(encoding='utf-8'))
+    except (OSError, SyntaxError, ValueError):
+        return []                       # the notebook reports it when it runs
+    return [ast.unparse(node) for node in tree.body
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            and not getattr(node, 'level', 0)]         # not `from . import x`
+
+
+def preload_imports(names, notebooks_dir=None):
+    """What the kernel server imports once for the notebooks: the kernel's
+    own modules, first (tqdm, for one, checks at import whether ipykernel is
+    loaded), then the notebooks' import statements, each once."""
+    statements = ['import ipykernel.kernelapp', 'import ipykernel.ipkernel']
+    for name in names:
+        try:
+            statements += _import_statements(_source(name, notebooks_dir))
+        except NotebookError:           # no such notebook: reproduce() says so
+            pass
+    return list(dict.fromkeys(statements))
+
+
+def default_workers():
+    """One notebook at a time per CPU this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:              # not on Linux
+        return os.cpu_count() or 1
+
+
 def execute(name, parameters=None, output_dir=None, kernel='python3',
             timeout=None, notebooks_dir=None, work_dir=None,
-            log_output=False):
+            log_output=False, kernel_manager=None):
     """Run one notebook with papermill; return the path of the executed copy.
 
     parameters are checked first (ParameterError, no kernel started). The
@@ -261,8 +303,15 @@ def execute(name, parameters=None, output_dir=None, kernel='python3',
     executed copy to build/executed/<name>.ipynb (output_dir). timeout is
     per cell, in seconds (None: no limit). The kernel starts in the repo
     root. A failing cell raises NotebookError naming the cell's error and
-    the executed copy, which papermill still writes.
+    the executed copy, which papermill still writes. kernel_manager: the
+    KernelManager class to start the kernel with (reproduce() passes one that
+    forks preloaded kernels); default, a plain kernel on IPC transport.
     """
+    if kernel_manager is None:          # a kernel of its own, on IPC transport
+        with kernels.kernel_managers() as manager:
+            return execute(name, parameters, output_dir=output_dir, kernel=kernel,
+                           timeout=timeout, notebooks_dir=notebooks_dir, work_dir=work_dir,
+                           log_output=log_output, kernel_manager=manager)
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -275,15 +324,22 @@ def execute(name, parameters=None, output_dir=None, kernel='python3',
     work.mkdir(parents=True, exist_ok=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     source, output = work / f'{stem}.ipynb', out_dir / f'{stem}.ipynb'
+    import nbformat
     nbformat.write(nb, str(source))
 
     try:
+        # the kernel's folder goes to nbclient (resources), not papermill's
+        # cwd=, which chdirs this whole process: wrong for parallel workers.
+        # After the last cell the kernel is killed, not asked to exit: a
+        # graceful exit tears down torch & co. for 1-2 s and changes nothing
         with _kernel_env():
             pm.execute_notebook(
                 str(source), str(output), parameters=params,
-                kernel_name=kernel, language='python', cwd=str(paths.ROOT),
+                kernel_name=kernel, language='python',
                 progress_bar=False, log_output=log_output,
-                execution_timeout=timeout)
+                execution_timeout=timeout, kernel_manager_class=kernel_manager,
+                resources={'metadata': {'path': str(paths.ROOT)}},
+                shutdown_kernel='immediate')
     except PapermillExecutionError as e:
         evalue = _one_line(e.evalue)
         raise NotebookError(
@@ -298,25 +354,10 @@ def execute(name, parameters=None, output_dir=None, kernel='python3',
     return output
 
 
-def reproduce(names=None, parameters=None, smoke=False, log=print,
-              output_dir=None, timeout=None, notebooks_dir=None):
-    """Execute notebooks (default: all but the _templates and TEACHING), one line each.
-
-    parameters is one flat dict: each notebook gets the keys it declares, and
-    a key that no selected notebook declares is a ParameterError before
-    anything runs. smoke=True sets SMOKE=True where a notebook declares it.
-    A notebook whose saved runs are missing (MissingRunsError) is skipped with
-    a line that says which command makes them; it is not a failure.
-    A failure does not stop the others; NotebookError is raised at the end
-    (its .results holds every NotebookResult). Returns the results.
-    """
-    if isinstance(names, str):
-        names = [names]
-    names = list(names) if names else [n for n in list_notebooks(notebooks_dir, False)
-                                       if n not in TEACHING]
-    parameters = dict(parameters or {})
-
-    # read and check everything before the first (slow) run
+def _plan(names, parameters, smoke, notebooks_dir):
+    """Read and check every notebook before the first (slow) run: ({name:
+    the overrides it gets}, {name: why it cannot be read}). A key that no
+    notebook declares, or a wrong type, is a ParameterError."""
     declared, broken = {}, {}
     for name in names:
         try:
@@ -339,31 +380,82 @@ def reproduce(names=None, parameters=None, smoke=False, log=print,
         if smoke and 'SMOKE' in decl:
             mine['SMOKE'] = True
         plan[name] = _check(name, decl, mine)
+    return plan, broken
 
+
+def _run_one(name, plan, broken, **execute_args):
+    """Execute one notebook of reproduce(); its NotebookResult, never raises
+    NotebookError (a failure is a result like any other)."""
+    t0 = time.perf_counter()
+    if name in broken:
+        return NotebookResult(name, False, 0.0, error=broken[name])
+    try:
+        out = execute(name, plan[name], **execute_args)
+        return NotebookResult(name, True, time.perf_counter() - t0,
+                              out, parameters=plan[name])
+    except NotebookError as e:
+        res = NotebookResult(name, False, time.perf_counter() - t0,
+                             e.output, str(e), plan[name])
+        if e.ename == 'MissingRunsError':  # nothing saved to read yet: not a failure
+            res.ok, res.skipped, res.error = True, True, e.evalue
+        return res
+
+
+def _log_result(log, i, n, res):
+    head = f'[{i}/{n}] {res.name} ...'
+    if res.skipped:
+        log(f'{head} skipped: {res.error}')
+    elif res.ok:
+        log(f'{head} ok ({res.seconds:.1f} s) -> {_rel(res.output)}')
+    else:
+        log(f'{head} FAILED ({res.seconds:.1f} s): {res.error}')
+
+
+def reproduce(names=None, parameters=None, smoke=False, log=print,
+              output_dir=None, timeout=None, notebooks_dir=None,
+              workers=None, preload=True):
+    """Execute notebooks (default: all but the _templates and TEACHING), one line each.
+
+    parameters is one flat dict: each notebook gets the keys it declares, and
+    a key that no selected notebook declares is a ParameterError before
+    anything runs. smoke=True sets SMOKE=True where a notebook declares it.
+    A notebook whose saved runs are missing (MissingRunsError) is skipped with
+    a line that says which command makes them; it is not a failure.
+    A failure does not stop the others; NotebookError is raised at the end
+    (its .results holds every NotebookResult). Returns the results.
+
+    workers: how many notebooks run at once (default: one per CPU); the lines
+    and the results keep the order of names, whichever finishes first.
+    preload=True forks the kernels from a server that has run the notebooks'
+    imports (minilab.kernels); False starts each kernel on its own.
+    """
+    if workers is not None and workers < 1:
+        raise ParameterError(f'workers must be a positive number, got {workers}')
+    if isinstance(names, str):
+        names = [names]
+    names = list(names) if names else [n for n in list_notebooks(notebooks_dir, False)
+                                       if n not in TEACHING]
+    workers = max(1, min(workers or default_workers(), len(names)))
+    preload = preload_imports(names, notebooks_dir) if preload else None
     results = []
-    for i, name in enumerate(names, 1):
-        head = f'[{i}/{len(names)}] {name} ...'
-        t0 = time.perf_counter()
-        if name in broken:
-            res = NotebookResult(name, False, 0.0, error=broken[name])
-        else:
+    # the kernel server starts first: its imports (~5 s of CPU) overlap the
+    # reading and checking below (~3 s: jupytext, nbformat, papermill); a
+    # ParameterError stops it before any notebook runs. Worker threads, not
+    # processes: a worker only waits on its kernel, so the CPUs go to kernels
+    with _kernel_env(), kernels.kernel_managers(preload, cwd=paths.ROOT) as manager:
+        plan, broken = _plan(names, dict(parameters or {}), smoke, notebooks_dir)
+        with ThreadPoolExecutor(workers, thread_name_prefix='notebook') as pool:
+            futures = [pool.submit(_run_one, name, plan, broken, output_dir=output_dir,
+                                   timeout=timeout, notebooks_dir=notebooks_dir,
+                                   kernel_manager=manager)
+                       for name in names]
             try:
-                out = execute(name, plan[name], output_dir=output_dir,
-                              timeout=timeout, notebooks_dir=notebooks_dir)
-                res = NotebookResult(name, True, time.perf_counter() - t0,
-                                     out, parameters=plan[name])
-            except NotebookError as e:
-                res = NotebookResult(name, False, time.perf_counter() - t0,
-                                     e.output, str(e), plan[name])
-                if e.ename == 'MissingRunsError':  # nothing saved to read yet: not a failure
-                    res.ok, res.skipped, res.error = True, True, e.evalue
-        results.append(res)
-        if res.skipped:
-            log(f'{head} skipped: {res.error}')
-        elif res.ok:
-            log(f'{head} ok ({res.seconds:.1f} s) -> {_rel(res.output)}')
-        else:
-            log(f'{head} FAILED ({res.seconds:.1f} s): {res.error}')
+                for i, future in enumerate(futures, 1):   # in order, as each is done
+                    results.append(future.result())
+                    _log_result(log, i, len(names), results[-1])
+            except BaseException:       # Ctrl-C: start no further notebook
+                pool.shutdown(cancel_futures=True)
+                raise
 
     failed = [r.name for r in results if not r.ok]
     if failed:
@@ -376,6 +468,7 @@ def reproduce(names=None, parameters=None, smoke=False, log=print,
 # the paired .ipynb copies
 
 def _ipynb_text(name, notebooks_dir=None):
+    import jupytext
     return jupytext.writes(read_notebook(name, notebooks_dir), fmt='ipynb',
                            config=_config()) + '\n'
 
@@ -427,6 +520,9 @@ def main(argv=None):
     run.add_argument('--smoke', action='store_true',
                      help='SMOKE=True where declared (tiny fixture runs)')
     run.add_argument('--timeout', type=float, help='seconds per cell')
+    run.add_argument('--jobs', type=int, help='notebooks run at once (default: one per CPU)')
+    run.add_argument('--no-preload', action='store_true',
+                     help='start each kernel on its own (see minilab.kernels)')
     args = ap.parse_args(argv)
 
     try:
@@ -445,8 +541,8 @@ def main(argv=None):
                 return 1
         elif args.cmd == 'run':
             params = {k: _value(v) for k, v in args.parameter}
-            reproduce(args.names, params, smoke=args.smoke,
-                      timeout=args.timeout)
+            reproduce(args.names, params, smoke=args.smoke, timeout=args.timeout,
+                      workers=args.jobs, preload=not args.no_preload)
     except ParameterError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2

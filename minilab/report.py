@@ -9,11 +9,21 @@ results/findings.csv has one row per (finding id, preset): which of the
 papers' findings the kit reproduces, at a glance (the README shows it).
 results/manifest.json maps each figure/table to its notebook, parameters,
 input runs and output files. Smoke runs pass root= so they never touch results/.
+Notebooks that run at once (`minilab reproduce`) each read, change and rewrite
+these two files: a lock on their folder makes that one step, so none loses
+another's row.
 """
+import contextlib
 import csv
 import io
 import json
+import os
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:                     # Windows: no lock (and no parallel reproduce)
+    fcntl = None
 
 from minilab import paths
 from minilab.runs import atomic_write_text
@@ -21,22 +31,41 @@ from minilab.runs import atomic_write_text
 FINDING_COLUMNS = ['id', 'paper', 'preset', 'claim', 'measured', 'holds', 'notebook']
 
 
+@contextlib.contextmanager
+def _locked(path):
+    """Hold an exclusive lock on path's folder (not on a lock file: nothing
+    extra in results/) while reading and rewriting path."""
+    folder = Path(path).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)                    # releases the lock
+
+
 def record_finding(finding_id, paper, claim, measured, holds, notebook, preset, path=None):
     """Insert or replace the row of (finding_id, preset) in findings.csv."""
     path = Path(path or paths.FINDINGS)
-    rows = []
-    if path.exists():
-        with open(path, newline='') as f:
-            rows = [r for r in csv.DictReader(f)
-                    if not (r['id'] == finding_id and r['preset'] == preset)]
-    rows.append({'id': finding_id, 'paper': paper, 'preset': preset, 'claim': claim,
-                 'measured': measured, 'holds': 'yes' if holds else 'no', 'notebook': notebook})
-    rows.sort(key=lambda r: (r['paper'], r['id'], r['preset']))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, FINDING_COLUMNS, lineterminator='\n')
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write_text(path, out.getvalue())
+    with _locked(path):
+        rows = []
+        if path.exists():
+            with open(path, newline='') as f:
+                rows = [r for r in csv.DictReader(f)
+                        if not (r['id'] == finding_id and r['preset'] == preset)]
+        rows.append({'id': finding_id, 'paper': paper, 'preset': preset, 'claim': claim,
+                     'measured': measured, 'holds': 'yes' if holds else 'no',
+                     'notebook': notebook})
+        rows.sort(key=lambda r: (r['paper'], r['id'], r['preset']))
+        out = io.StringIO()
+        writer = csv.DictWriter(out, FINDING_COLUMNS, lineterminator='\n')
+        writer.writeheader()
+        writer.writerows(rows)
+        atomic_write_text(path, out.getvalue())
     return path
 
 
@@ -49,13 +78,15 @@ def load_findings(path=None):
 def record_outputs(item_id, notebook, parameters, run_ids, outputs, path=None):
     """Insert or replace one figure/table entry of the manifest."""
     path = Path(path or paths.MANIFEST)
-    manifest = json.loads(path.read_text()) if path.exists() else {}
     def rel(p):
         p = Path(p)
         return str(p.relative_to(paths.ROOT)) if p.is_absolute() and p.is_relative_to(paths.ROOT) else str(p)
-    manifest[item_id] = {'notebook': notebook, 'parameters': parameters,
-                         'runs': sorted(run_ids), 'outputs': [rel(p) for p in outputs]}
-    atomic_write_text(path, json.dumps(dict(sorted(manifest.items())), indent=1) + '\n')
+    entry = {'notebook': notebook, 'parameters': parameters,
+             'runs': sorted(run_ids), 'outputs': [rel(p) for p in outputs]}
+    with _locked(path):
+        manifest = json.loads(path.read_text()) if path.exists() else {}
+        manifest[item_id] = entry
+        atomic_write_text(path, json.dumps(dict(sorted(manifest.items())), indent=1) + '\n')
     return path
 
 

@@ -85,6 +85,7 @@ def test_list(capsys):
     (['run', 'wr_main', '--set', 'procedures'], ['KEY=VALUE', "'procedures'"]),
     (['reproduce', 'no_such_notebook'], ["'no_such_notebook'", 'wr_f4_main_result']),
     (['run', 'wr_main', '--jobs', '0'], ['--jobs', '0']),
+    (['reproduce', '--jobs', '0'], ['--jobs', '0']),
     (['run', 'turc2019', '--seeds', '0'], ["'turc2019'", 'wr_main', 'wr_concurrent']),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, argv, words):

@@ -145,6 +145,51 @@ def test_reproduce_checks_all_before_running(nbdir, no_kernel):
                             notebooks_dir=nbdir, log=lambda line: None)
 
 
+def test_reproduce_in_parallel_keeps_order_and_reports_each(nbdir, monkeypatch):
+    # four notebooks on three workers, the first slowest: the lines and the
+    # results still come in the order asked, one failure does not stop the
+    # others, and a notebook without saved runs is skipped
+    for name in ('a', 'b', 'c', 'd'):
+        (nbdir / f'{name}.py').write_text(TINY)
+    running, most = set(), []
+
+    def fake_execute(name, parameters, **kwargs):
+        running.add(name)
+        most.append(len(running))
+        time.sleep({'a': 0.6, 'b': 0.1, 'c': 0.2, 'd': 0.1}[name])
+        running.discard(name)
+        if name == 'b':
+            raise NotebookError('notebook b failed at cell [3]: ValueError: no', name='b',
+                                output=kwargs['output_dir'] / 'b.ipynb', ename='ValueError')
+        if name == 'd':
+            raise NotebookError('...', name='d', ename='MissingRunsError',
+                                evalue='no saved runs: run `minilab run x`')
+        return kwargs['output_dir'] / f'{name}.ipynb'
+    monkeypatch.setattr(notebooks, 'execute', fake_execute)
+    lines = []
+    with pytest.raises(NotebookError) as err:
+        notebooks.reproduce(['a', 'b', 'c', 'd'], notebooks_dir=nbdir, log=lines.append,
+                            output_dir=nbdir, workers=3, preload=False)
+    assert str(err.value) == '1 of 4 notebooks failed: b'
+    assert [(r.name, r.ok, r.skipped) for r in err.value.results] == [
+        ('a', True, False), ('b', False, False), ('c', True, False), ('d', True, True)]
+    assert [line.split(' ...')[0] for line in lines] == ['[1/4] a', '[2/4] b', '[3/4] c', '[4/4] d']
+    assert lines[1].endswith('FAILED (0.1 s): notebook b failed at cell [3]: ValueError: no')
+    assert lines[3] == '[4/4] d ... skipped: no saved runs: run `minilab run x`'
+    assert max(most) == 3                       # three ran at once
+
+
+def test_reproduce_workers_and_preload(nbdir, no_kernel):
+    with pytest.raises(ParameterError, match='workers must be a positive number, got 0'):
+        notebooks.reproduce(['tiny'], notebooks_dir=nbdir, workers=0)
+    assert notebooks.default_workers() >= 1
+    # the server imports what the notebooks import, each statement once
+    (nbdir / 'other.py').write_text(TINY.replace('import os\n', 'import os\nimport csv\n'))
+    assert notebooks.preload_imports(['tiny', 'other', 'nope'], nbdir) == [
+        'import ipykernel.kernelapp', 'import ipykernel.ipkernel',
+        'import json', 'import os', 'from pathlib import Path', 'import csv']
+
+
 def test_cli(nbdir, monkeypatch, capsys, no_kernel):
     monkeypatch.setattr(paths, 'NOTEBOOKS', nbdir)
     assert notebooks._value('[0, 1]') == [0, 1]
@@ -290,3 +335,45 @@ def test_reproduce_skips_a_notebook_without_saved_runs(nbdir, tmp_path):
                                   output_dir=tmp_path / 'executed', timeout=120)
     assert [(r.ok, r.skipped) for r in results] == [(True, True), (True, False)]
     assert lines[0] == '[1/2] no_runs ... skipped: no saved runs: run `minilab run wr_main`'
+
+
+PROBE = """\
+# %%
+import json
+import os
+import sys
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import tqdm.auto
+
+# %% tags=["parameters"]
+OUT: str = ""  # where to write what the kernel saw
+
+# %%
+seen = {'max_columns': pd.get_option('display.max_columns'), 'backend': plt.get_backend(),
+        'tqdm': [k.__module__ for k in tqdm.auto.tqdm.__mro__][:2],
+        'cwd': os.getcwd(), 'path': sys.path[:1], 'argv': os.path.basename(sys.argv[0]),
+        'tty': sys.stdout.isatty(), 'displayhook': type(sys.displayhook).__name__,
+        'numpy_seed': int(__import__('numpy').random.randint(1 << 30))}
+with open(OUT, 'w') as f:
+    json.dump(seen, f)
+"""
+
+
+@pytest.mark.slow
+def test_a_forked_kernel_sees_what_a_fresh_one_sees(nbdir, tmp_path):
+    # libraries decide some things once, at import, by where they run (pandas
+    # its display width, tqdm its progress bar): the server's imports must
+    # decide them as a notebook cell would
+    (nbdir / 'probe.py').write_text(PROBE)
+    seen = []
+    for preload in (False, True, True):
+        out = tmp_path / f'seen{len(seen)}.json'
+        notebooks.reproduce(['probe'], {'OUT': str(out)}, notebooks_dir=nbdir, preload=preload,
+                            log=lambda line: None, output_dir=tmp_path / 'executed', timeout=120)
+        seen.append(json.loads(out.read_text()))
+    seeds = [s.pop('numpy_seed') for s in seen]
+    assert seen[0] == seen[1] == seen[2]
+    assert seen[0]['max_columns'] == 20 and seen[0]['tqdm'][1] == 'tqdm.notebook'
+    assert seeds[1] != seeds[2]                 # forks do not share numpy's random state

@@ -223,3 +223,30 @@ def test_update_readme_rewrites_only_the_scorecard_block(tmp_path):
     plain.write_text('no markers\n')
     assert not report.update_readme(plain, findings)
     assert plain.read_text() == 'no markers\n'
+
+
+WRITER = '''
+import sys
+from minilab import report
+findings, manifest, who = sys.argv[1:]
+for i in range(20):
+    item = f'{who}-{i:02d}'
+    report.record_finding(item, 'p', 'claim', 'measured', True, 'nb', 'mini', path=findings)
+    report.record_outputs(item, 'nb', {}, [], [], path=manifest)
+'''
+
+
+def test_concurrent_notebooks_lose_no_finding(tmp_path):
+    # `minilab reproduce` runs notebooks at once, each in its own kernel
+    # process, and each rewrites the same findings.csv and manifest.json
+    import subprocess
+    import sys
+    findings, manifest = tmp_path / 'findings.csv', tmp_path / 'manifest.json'
+    writers = [subprocess.Popen([sys.executable, '-c', WRITER, str(findings), str(manifest), who],
+                                cwd=paths.ROOT) for who in 'ABCD']
+    assert [w.wait(60) for w in writers] == [0, 0, 0, 0]
+    expected = sorted(f'{who}-{i:02d}' for who in 'ABCD' for i in range(20))
+    with open(findings, newline='') as f:
+        assert [r['id'] for r in csv.DictReader(f)] == expected
+    assert list(json.loads(manifest.read_text())) == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['findings.csv', 'manifest.json']
