@@ -120,8 +120,9 @@ for text in world.transfer_pool('sentiment', 3, TRANSFER_DOMAIN, seed=1000)['tex
 # The figure below redraws while the models train. **Left**: the training
 # loss; **right**: dev accuracy. First the teacher is built. It is a 2-layer
 # BERT, MLM pre-trained on 40,000 unlabeled world sentences for four epochs, then
-# fine-tuned on the 2,000 labeled reviews. Its curve only appears on the first
-# run; after that it comes from `cache/playground/`. Then comes the student
+# fine-tuned on the 2,000 labeled reviews: the stages of `wr_main`'s `quick`
+# preset, built once and cached like every stage (records in
+# `cache/playground-runs/`); its curve is replayed from its record. Then comes the student
 # trained on the labels alone (basic), then the same student, from the same
 # random start, trained on the teacher's outputs on the transfer set (D). The
 # dashed line is the teacher's test accuracy.
