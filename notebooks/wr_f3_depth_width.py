@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from minilab import analysis, experiments, models, paths, plots, report
+from minilab import analysis, claims, models, notebook_kit
 from minilab.papers import turc2019
 
 # %% tags=["parameters"]
@@ -36,18 +36,15 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, SIZES, SEEDS = 'tiny', [], [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'turc2019'
+nb = notebook_kit.Notebook('wr_f3_depth_width', 'turc2019', PRESET, smoke=SMOKE)
 ORDER = ['PF', 'basic']
 overrides = dict(sizes=SIZES or None, match_tolerance=MATCH, seeds=SEEDS)
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
 
 # %%
-plan, students, _ = experiments.load_runs('wr_depth_width', PRESET, RUNS_ROOT, RERUN and not SMOKE, **overrides)
+plan, students = nb.load('wr_depth_width', 'student', rerun=RERUN, **overrides)
 sizes = list(dict.fromkeys(plan.configs[r]['size'] for r in plan.ids('student')))
 pairs = turc2019.matched_pairs(sizes, tolerance=MATCH)
 budget = {s: turc2019.layer_parameters(*models.parse_size(s)) for s in sizes}
@@ -68,7 +65,7 @@ for deep, shallow in pairs:
            'deeper_params': budget[deep], 'shallower_params': budget[shallow]}
     for proc in ORDER:
         gap = mean.loc[deep, proc] - mean.loc[shallow, proc]
-        deeper_wins[proc].append(bool(gap > 0))
+        deeper_wins[proc].append(claims.above(mean.loc[deep, proc], mean.loc[shallow, proc]))
         cells.append(f'{proc} {analysis.cell(mean, std, deep, proc)} vs '
                      f'{analysis.cell(mean, std, shallow, proc)} (deeper {gap:+.1f})')
         for which, size in (('deeper', deep), ('shallower', shallow)):
@@ -78,9 +75,7 @@ for deep, shallow in pairs:
                  + ', '.join(cells))
     rows.append(row)
 # the paper: depth pays for pre-trained students, and not consistently without pre-training
-pf_depth = all(deeper_wins['PF'])
-basic_depth = all(deeper_wins['basic'])
-holds = bool(pairs) and pf_depth and not basic_depth
+holds = claims.every(deeper_wins['PF']) and not claims.every(deeper_wins['basic'])
 lines.append(f"the deeper model wins: PF {sum(deeper_wins['PF'])}/{len(pairs)} pairs, "
              f"basic {sum(deeper_wins['basic'])}/{len(pairs)}")
 print('paper: pre-trained students leverage depth better than width; not visible for random init')
@@ -114,10 +109,7 @@ for ax, proc in zip(axes[0], ORDER):
     ax.legend(fontsize=8)
 axes[0][0].set_ylabel('test accuracy (%)')
 fig.suptitle(f'WR-F3: depth vs width ({PRESET}, {len(SEEDS)} seeds)')
-fig_id = f'wr_f3_depth_width_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
-saved += plots.save_table(table, fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, table)
 
 # %% [markdown]
 # ## 4 The paper's numbers, and the scorecard
@@ -126,13 +118,10 @@ print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
 # the claim is qualitative.
 
 # %%
-report.record_finding('WR-F3', PAPER, 'at equal non-embedding parameters the deeper student wins '
-                      'with pre-training (PF, every pair); random-init students (basic) show no '
-                      'consistent depth advantage', '; '.join(lines), holds, 'wr_f3_depth_width',
-                      PRESET, path=OUT / 'findings.csv')
-report.record_outputs(fig_id, 'wr_f3_depth_width', dict(PRESET=PRESET, SIZES=sizes, MATCH=MATCH, SEEDS=SEEDS),
-                      list(students['run_id']), saved, path=OUT / 'manifest.json')
-print('finding WR-F3 holds' if holds else 'finding WR-F3 does NOT hold')
+nb.publish(dict(PRESET=PRESET, SIZES=sizes, MATCH=MATCH, SEEDS=SEEDS), list(students['run_id']), [
+    ('WR-F3', 'at equal non-embedding parameters the deeper student wins with pre-training (PF, every '
+              'pair); random-init students (basic) show no consistent depth advantage',
+     '; '.join(lines), holds)])
 
 # %% [markdown]
 # ## References
