@@ -8,7 +8,7 @@ computation, the plot, the claims).
     ...
     nb.save(fig, table)          # <out>/figures/<paper>/<notebook>_<preset>.{png,svg}, tables too
     nb.publish(dict(PRESET=PRESET, SEEDS=SEEDS), run_ids,
-               [Finding('MH-T2', 'labeled < hard <= soft <= stagewise', measured, holds)])
+               [Finding('MH-T2', 'labeled < hard <= soft <= stagewise', measured, verdict)])
 
 Where it reads: nb.runs_root, the committed runs (results/runs, or $MINILAB_RUNS),
 or the tiny fixture runs of tests/fixtures/runs in smoke mode.
@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-from minilab import experiments, paths, plots, report, runs
+from minilab import claims, experiments, paths, plots, report, runs
 from minilab.runs import MissingRunsError
 
 OUT_ENV = 'MINILAB_OUT'
@@ -29,11 +29,13 @@ OUT_ENV = 'MINILAB_OUT'
 
 class Finding(NamedTuple):
     """One scorecard row of a notebook: the finding id (papers.md), the claim
-    as the kit tests it, what was measured, and the verdict."""
+    as the kit tests it, what was measured (each claimed difference with its
+    paired 95% interval), and the verdict: 'holds', 'does not hold' or
+    'inconclusive' (minilab.claims), or a bool for a deterministic check."""
     id: str
     claim: str
     measured: str
-    holds: bool
+    holds: object
 
 
 def output_root(smoke=False):
@@ -135,6 +137,6 @@ class Notebook:
             f = Finding(*f)
             report.record_finding(f.id, self.paper, f.claim, f.measured, f.holds, self.name,
                                   self.preset, path=self.out / 'findings.csv')
-            print(f"{f.id} {'holds' if f.holds else 'does NOT hold'}")
+            print(f'{f.id}: {claims.as_verdict(f.holds)}')
         report.record_outputs(self.fig_id, self.name, parameters, list(run_ids), self.saved,
                               path=self.out / 'manifest.json')

@@ -81,7 +81,8 @@ nb.save(fig, out, float_format='%.4f')
 # %%
 ratio_paper = exact['DistilBERT'] / exact['BERT-base']
 ratio_kit = kit['student'] / kit['teacher']
-# published counts are rounded to the million: within 1% is a match
+# published counts are rounded to the million: within 1% is a match (exact counts,
+# no seeds: the verdict is holds or does not hold)
 holds = claims.every(claims.near(exact[m] / 1e6, published[m], rel=0.01) for m in ('BERT-base', 'DistilBERT'))
 measured = (f"exact BERT-base {exact['BERT-base']:,}, DistilBERT {exact['DistilBERT']:,} "
             f'(ratio {ratio_paper:.3f}); kit student/teacher {ratio_kit:.3f}')

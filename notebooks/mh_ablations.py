@@ -24,7 +24,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import claims, notebook_kit, paths, plots
+from minilab import analysis, claims, notebook_kit, paths, plots
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -62,13 +62,19 @@ table['cost (s)'] = students.groupby('arm')['time_wall_seconds'].mean()
 table.round(2)
 
 # %%
+# each claim: arm `better` >= each of `others`, test accuracy paired by seed
+# (mean ± std of the difference and its 95% interval; minilab.claims)
+scores = analysis.scores_by(students, 'arm')
+CLASSES = analysis.num_classes(TASK)
+
+
 def compare(better, others):
-    """One claim: arm `better` >= each of `others` (means over seeds)."""
     b = table.loc[better]
-    ok = claims.is_best(table['mean'], better, others)
+    parts = [claims.compare(scores[better], scores[o], f'{better} - {o}', num_classes=CLASSES)
+             for o in others]
     text = f"{better} {b['mean']:.1f}±{b['std']:.1f} vs " + ', '.join(
         f"{o} {table.loc[o, 'mean']:.1f}±{table.loc[o, 'std']:.1f}" for o in others)
-    return ok, text
+    return claims.all_of(parts), text + '; ' + '; '.join(map(str, parts))
 
 
 tested = {  # id: (claim, better arm, other arms)
@@ -81,7 +87,7 @@ results = {}
 for fid, (claim, better, others) in tested.items():
     if all(a in table.index and table.loc[a, 'count'] > 0 for a in [better] + others):
         results[fid] = (claim,) + compare(better, others)
-        print(f"{fid}: {claim}: {results[fid][2]} -> {'holds' if results[fid][1] else 'does not hold'}")
+        print(f'{fid}: {claim}: {results[fid][2]} -> {results[fid][1]}')
 print(f'teacher {teacher_acc:.1f}')
 
 # %% [markdown]

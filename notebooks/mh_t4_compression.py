@@ -65,6 +65,7 @@ table.set_index('setting').round(2)
 
 # %%
 paper_ratio = m['paper_teacher_params'] / m['paper_student_params']
+# exact counts and one timing run, no seeds: each verdict is holds or does not hold
 ratio_holds = claims.near(paper_ratio, PAPER_RATIO, tol=TOLERANCE)
 kit = table.iloc[0]
 speed_holds = claims.every([claims.above(kit['speed-up batch 1 (x)'], 1),

@@ -33,55 +33,7 @@ def test_ordering_decimals_is_the_tie_rule():
     assert claims.ordering({'a': 1.04, 'b': 1.01}, decimals=2) == 'a > b'
 
 
-# ------------------------------------------------------------------- follows
-
-MH = pd.Series({'labeled': 94.5, 'hard': 99.4, 'soft': 99.7, 'stagewise': 99.8})
-
-
-def test_follows_a_chain_of_strict_and_non_strict_comparisons():
-    assert claims.follows(MH, 'labeled < hard <= soft <= stagewise')
-    assert claims.follows(MH, 'stagewise >= soft > hard > labeled')
-    assert not claims.follows(MH, 'hard < labeled')
-    topic = {'labeled': 98.2, 'hard': 96.1, 'soft': 97.1, 'stagewise': 96.6}
-    assert not claims.follows(topic, 'labeled < hard <= soft <= stagewise')
-
-
-def test_follows_tie_rule_strict_breaks_non_strict_accepts():
-    tied = {'a': 99.9, 'b': 99.9}
-    assert not claims.follows(tied, 'a > b')
-    assert not claims.follows(tied, 'a < b')
-    assert claims.follows(tied, 'a >= b')
-    assert claims.follows(tied, 'a <= b')
-    # exact numbers, not the printed ones: 99.94 > 99.91 although both print 99.9
-    assert claims.follows({'a': 99.94, 'b': 99.91}, 'a > b')
-
-
-def test_follows_names_with_spaces_and_missing_values():
-    assert claims.follows({'random init': 12.9, 'no L_ce': -1.9}, 'random init > no L_ce')
-    assert not claims.follows({'a': float('nan'), 'b': 1.0}, 'a > b')
-    assert not claims.follows({'a': float('nan'), 'b': 1.0}, 'a <= b')
-    with pytest.raises(ValueError, match='no comparison'):
-        claims.follows({'a': 1}, 'a')
-    with pytest.raises(KeyError):
-        claims.follows({'a': 1}, 'a > b')
-
-
-def test_follows_on_a_table_row_ignores_other_columns():
-    row = pd.Series({'params': 1e6, 'basic': 70.0, 'D': 80.0, 'PF': 75.0, 'PD': 90.0, 'teacher': 99.0})
-    assert not claims.follows(row, 'PD > PF > D > basic')
-    assert claims.follows(row, 'PD > D > PF > basic')
-
-
-# ------------------------------------------------------ is_best, comparisons
-
-def test_is_best_counts_a_tie_for_the_top():
-    arms = pd.Series({'mse': 99.8, 'kl': 99.2, 'cosine': 99.5, 'joint': 100.0})
-    assert claims.is_best(arms, 'mse', ['kl', 'cosine'])
-    assert not claims.is_best(arms, 'mse', ['joint'])
-    assert not claims.is_best(arms, 'mse')  # default: against all the rest
-    assert claims.is_best({'a': 2.0, 'b': 2.0, 'c': 1.0}, 'a')
-    assert claims.is_best({'a': 2.0}, 'a')  # nothing to beat
-
+# ------------------------------------------------------------ comparisons
 
 def test_at_least_above_below_tie_rules():
     assert claims.at_least(95.0, 95.0) and not claims.at_least(94.99, 95.0)
@@ -155,10 +107,9 @@ def test_equal_steps_is_linear_in_an_even_x():
     assert claims.equal_steps(pd.Series([3, 6, 9], index=[1, 2, 3]))
 
 
-def test_value_range_and_flatter():
+def test_value_range():
     assert claims.value_range([50.0, 97.5, 91.8]) == 47.5
-    assert claims.flatter({'a': 50.9, 'b': 92.8}, [50.0, 97.5])        # 41.9 < 47.5
-    assert not claims.flatter([1.0, 3.0], [0.0, 2.0])                  # equal ranges: not flatter
+    assert claims.value_range({'a': 50.9, 'b': 92.8}) == pytest.approx(41.9)
 
 
 def test_spearman_hand_computed():
@@ -171,16 +122,204 @@ def test_spearman_hand_computed():
     assert math.isnan(claims.spearman([1, 2], [1, 2]))
 
 
-def test_rises_with_needs_the_end_points_and_the_rank_trend():
-    sizes = [250, 1000, 2000, 4000]
-    assert claims.rises_with(sizes, [51.4, 58.4, 99.8, 99.8])     # a tie at the top: rho 0.95
-    assert not claims.rises_with(sizes, [60.0, 50.0, 55.0, 59.0])  # last below first
-    # last above first, but no rank trend: d = 0, -3, -1, 1, 3 -> rho = 1 - 6 * 20 / 120 = 0
-    assert not claims.rises_with([1, 2, 3, 4, 5], [1.0, 5.0, 4.0, 3.0, 2.0])
-    assert claims.rises_with([1, 2, 3, 4, 5], [1.0, 5.0, 4.0, 3.0, 2.0], min_rho=-0.5)
-    # the order of the points does not matter, x does
-    assert claims.rises_with([4000, 250, 1000], [99.0, 50.0, 60.0])
-    # two points: no rank test, the end points decide (equal: does not rise)
-    assert claims.rises_with([100, 300], [50.0, 51.0])
-    assert not claims.rises_with([100, 300], [50.0, 50.0])
-    assert not claims.rises_with([100], [50.0])
+
+
+# ======================================================= the evidence rules
+# paired differences by seed, t intervals, three-way verdicts; every number
+# below is computed by hand (t(0.975, 2) = 4.302653, t(0.975, 1) = 12.706205)
+
+T2 = 4.302653
+
+
+def test_t_quantile_matches_the_table():
+    assert claims.t_quantile(2) == pytest.approx(T2, abs=1e-6)
+    assert claims.t_quantile(1) == pytest.approx(12.706205, abs=1e-6)
+    assert claims.t_quantile(4) == pytest.approx(2.776445, abs=1e-6)
+    assert claims.t_quantile(30) == pytest.approx(2.042272, abs=1e-6)
+
+
+def test_paired_difference_by_seed():
+    # d = 2, 3, 4: mean 3, std 1, half-width 4.302653 / sqrt(3) = 2.484138
+    d = claims.paired({0: 3.0, 1: 4.0, 2: 5.0}, {0: 1.0, 1: 1.0, 2: 1.0})
+    assert (d.n, d.mean, d.std) == (3, 3.0, 1.0)
+    assert d.low == pytest.approx(3 - 2.484138, abs=1e-6)
+    assert d.high == pytest.approx(3 + 2.484138, abs=1e-6)
+    assert str(d) == '+3.0±1.0 [+0.5, +5.5]'
+    # a Series indexed by seed is the same
+    s = claims.paired(pd.Series([3.0, 4.0, 5.0], index=[0, 1, 2]), pd.Series([1.0, 1.0, 1.0]))
+    assert s == d
+
+
+def test_paired_uses_only_the_seeds_both_have():
+    # seeds 1 and 2: d = 1, 3: mean 2, std sqrt(2), half-width 12.706205 * sqrt(2) / sqrt(2)
+    d = claims.paired({0: 10.0, 1: 11.0, 2: 13.0}, {1: 10.0, 2: 10.0, 3: 99.0})
+    assert (d.n, d.mean) == (2, 2.0)
+    assert d.std == pytest.approx(math.sqrt(2))
+    assert (d.low, d.high) == (pytest.approx(2 - 12.706205, abs=1e-6), pytest.approx(2 + 12.706205, abs=1e-6))
+    # a NaN score is no score
+    assert claims.paired({0: 1.0, 1: float('nan'), 2: 2.0}, {0: 0.0, 1: 0.0, 2: 0.0}).n == 2
+
+
+def test_paired_against_a_single_run():
+    # the teacher is one run: every seed is compared with it. d = -1.5, -0.5, +0.5
+    d = claims.paired({0: 98.0, 1: 99.0, 2: 100.0}, 99.5)
+    assert (d.n, d.mean, d.std) == (3, -0.5, 1.0)
+    assert d.low == pytest.approx(-0.5 - 2.484138, abs=1e-6)
+    assert claims.paired(99.5, {0: 98.0, 1: 99.0, 2: 100.0}).mean == 0.5
+
+
+def test_paired_without_an_interval():
+    one = claims.paired(5.0, 3.0)
+    assert (one.n, one.mean) == (1, 2.0) and math.isnan(one.low) and math.isnan(one.high)
+    assert str(one) == '+2.0 (one seed, no interval)'
+    assert claims.decide(one) == claims.INCONCLUSIVE
+    none = claims.paired({0: 1.0}, {1: 1.0})
+    assert none.n == 0 and str(none) == 'no paired seeds'
+    assert claims.decide(none) == claims.INCONCLUSIVE
+
+
+def test_decide_reads_the_interval_against_the_bound():
+    d = claims.paired({0: 3.0, 1: 4.0, 2: 5.0}, {0: 1.0, 1: 1.0, 2: 1.0})  # [+0.52, +5.48]
+    assert claims.decide(d) == 'holds'
+    assert claims.decide(d, bound=-1.0) == 'holds'          # 'within 1 point'
+    assert claims.decide(d, bound=1.0) == 'inconclusive'    # covers 1
+    assert claims.decide(d, bound=6.0) == 'does not hold'
+    lower = claims.paired({0: 1.0, 1: 2.0, 2: 3.0}, {0: 0.0, 1: 0.0, 2: 0.0})  # [-0.48, +4.48]
+    assert claims.decide(lower) == 'inconclusive'
+    minus = claims.paired({0: 0.0, 1: 0.0, 2: 0.0}, {0: 2.0, 1: 3.0, 2: 4.0})  # [-5.48, -0.52]
+    assert claims.decide(minus) == 'does not hold'
+
+
+def test_decide_an_interval_ending_on_the_bound_is_inconclusive():
+    assert claims.decide(claims.Difference(3, 1.0, 0.5, 0.0, 2.0)) == 'inconclusive'
+    assert claims.decide(claims.Difference(3, -1.0, 0.5, -2.0, 0.0)) == 'inconclusive'
+
+
+def test_saturated_ceiling_and_chance():
+    assert claims.saturated([99.0, 80.0]) == 'at the ceiling'        # >= 99 counts
+    assert claims.saturated([98.99, 80.0]) == ''
+    assert claims.saturated([52.0, 80.0], num_classes=2) == 'at chance'  # 50 + 2: the boundary counts
+    assert claims.saturated([52.01, 80.0], num_classes=2) == ''
+    assert claims.saturated([52.0, 80.0]) == ''                      # no chance level given
+    assert claims.saturated([35.0], num_classes=3) == 'at chance'    # 33.3 + 2
+    assert claims.saturated([35.0], chance=100 / 3) == 'at chance'   # a chance given directly
+    assert claims.saturated([99.5, 50.0], num_classes=2) == 'at the ceiling and at chance'
+    assert claims.saturated([float('nan'), 80.0], num_classes=2) == ''
+
+
+def test_verdict_a_saturated_cell_never_decides():
+    clear = claims.paired({0: 3.0, 1: 4.0, 2: 5.0}, {0: 1.0, 1: 1.0, 2: 1.0})   # holds on its own
+    assert claims.verdict(clear, cells=[80.0, 77.0], num_classes=2) == 'holds'
+    assert claims.verdict(clear, cells=[99.2, 96.0], num_classes=2) == 'inconclusive'
+    assert claims.verdict(clear, cells=[51.0, 60.0], num_classes=2) == 'inconclusive'
+    against = claims.paired({0: 0.0, 1: 0.0, 2: 0.0}, {0: 2.0, 1: 3.0, 2: 4.0})
+    assert claims.verdict(against, cells=[80.0, 83.0], num_classes=2) == 'does not hold'
+    assert claims.verdict(against, cells=[97.0, 99.0], num_classes=2) == 'inconclusive'
+
+
+def test_compare_states_the_difference_its_interval_and_verdict():
+    a, b = {0: 83.0, 1: 84.0, 2: 85.0}, {0: 81.0, 1: 81.0, 2: 81.0}
+    c = claims.compare(a, b, 'PD - PF', num_classes=2)
+    assert c.verdict == 'holds' and c.why == ''
+    assert str(c) == 'PD - PF +3.0±1.0 [+0.5, +5.5]: holds'
+    par = claims.compare(a, b, 'hard - teacher', bound=-1.0)
+    assert str(par) == 'hard - teacher +3.0±1.0 [+0.5, +5.5], claimed > -1: holds'
+    top = claims.compare({0: 99.5, 1: 99.6, 2: 99.9}, 97.0, 'PD - D', num_classes=2)
+    assert top.verdict == 'inconclusive' and str(top).endswith(': inconclusive (at the ceiling)')
+    # derived scores (drops): the cells are given, not the means of a and b
+    drops = claims.compare({0: 3.0, 1: 4.0, 2: 5.0}, {0: 1.0, 1: 1.0, 2: 1.0}, 'drop', num_classes=2,
+                           cells=[90.0, 87.0])
+    assert drops.verdict == 'holds'
+    assert claims.compare({0: 3.0, 1: 4.0, 2: 5.0}, {0: 1.0, 1: 1.0, 2: 1.0}, 'drop',
+                          num_classes=2).why == 'at chance'  # 4 and 1 read as scores
+
+
+SCORES = {'PD': {0: 90.0, 1: 91.0, 2: 92.0}, 'PF': {0: 80.0, 1: 80.0, 2: 81.0},
+          'D': {0: 85.0, 1: 84.0, 2: 86.0}}
+
+
+def test_chain_compares_neighbours_in_the_claimed_direction():
+    steps = claims.chain(SCORES, 'PD > PF > D', num_classes=2)
+    assert [s.name for s in steps] == ['PD - PF', 'PF - D']
+    # PD - PF = 10, 11, 11: mean 10.67, std 0.58; PF - D = -5, -4, -5
+    assert steps[0].verdict == 'holds' and steps[0].diff.mean == pytest.approx(32 / 3)
+    assert steps[1].verdict == 'does not hold' and steps[1].diff.mean == pytest.approx(-14 / 3)
+    assert claims.all_of(steps) == 'does not hold'
+    up = claims.chain(SCORES, 'PF < D <= PD')
+    assert [s.name for s in up] == ['D - PF', 'PD - D'] and claims.all_of(up) == 'holds'
+    with pytest.raises(ValueError):
+        claims.chain(SCORES, 'PD')
+
+
+def test_rises_needs_the_end_points_and_the_rank_trend():
+    up = {1: {0: 60.0, 1: 61.0, 2: 62.0}, 2: {0: 70.0, 1: 72.0, 2: 71.0}, 3: {0: 80.0, 1: 82.0, 2: 81.0}}
+    c = claims.rises([3, 1, 2], up, num_classes=2)
+    assert c.name == '3 - 1' and c.verdict == 'holds' and c.why == 'Spearman 1.00'
+    # 20, 21, 19: mean 20, std 1
+    assert (c.diff.mean, c.diff.std) == (20.0, 1.0)
+    # last above first, but the means' ranks 1, 5, 4, 3, 2: rho 0 < 0.5
+    hump = {x: {0: m, 1: m + 1, 2: m - 1} for x, m in zip(range(1, 6), [60.0, 90.0, 85.0, 75.0, 65.0])}
+    flat = claims.rises(range(1, 6), hump, num_classes=2)
+    assert flat.verdict == 'does not hold' and flat.why == 'Spearman 0.00 < 0.5'
+    capped = {1: {0: 60.0, 1: 61.0, 2: 62.0}, 2: {0: 99.0, 1: 99.5, 2: 99.9}}
+    assert claims.rises([1, 2], capped, num_classes=2).verdict == 'inconclusive'  # ceiling; no rho
+
+
+def test_all_of_and_negation_are_three_valued():
+    H, F, I = claims.HOLDS, claims.FAILS, claims.INCONCLUSIVE
+    assert claims.all_of([H, H]) == H
+    assert claims.all_of([H, I]) == I
+    assert claims.all_of([I, F, H]) == F
+    assert claims.all_of([]) == I                       # nothing tested
+    assert claims.all_of([True, 'holds']) == H and claims.all_of([True, False]) == F
+    assert claims.all_of(claims.chain(SCORES, 'PD > PF')) == H
+    assert [claims.negation(v) for v in (H, F, I)] == [F, H, I]
+    with pytest.raises(ValueError, match='unknown verdict'):
+        claims.all_of(['yes'])
+    assert claims.as_verdict(True) == H and claims.as_verdict('inconclusive') == I
+
+
+def test_the_scorecard_takes_three_verdicts(tmp_path):
+    import csv
+    from minilab import report
+    path = tmp_path / 'findings.csv'
+    for fid, holds in (('A', 'holds'), ('B', 'inconclusive'), ('C', False), ('D', True)):
+        report.record_finding(fid, 'p', 'claim', 'measured', holds, 'nb', 'mini', path=path)
+    with open(path, newline='') as f:
+        assert [r['holds'] for r in csv.DictReader(f)] == ['holds', 'inconclusive', 'does not hold', 'holds']
+    with pytest.raises(ValueError):
+        report.record_finding('E', 'p', 'claim', 'measured', 'yes', 'nb', 'mini', path=path)
+
+
+# ------------------------------------------- the scores by seed claims pair
+
+RUNS = pd.DataFrame([
+    {'procedure': p, 'size': s, 'task': t, 'seed': seed, 'test_accuracy': acc}
+    for p, s, t, seed, acc in [
+        ('PD', 'tiny', 'a', 0, 80.0), ('PD', 'tiny', 'a', 1, 82.0), ('PD', 'tiny', 'b', 0, 60.0),
+        ('PD', 'tiny', 'b', 1, 64.0), ('PF', 'tiny', 'a', 0, 70.0), ('PF', 'tiny', 'a', 1, 71.0),
+        ('PF', 'tiny', 'b', 0, 50.0), ('PD', 'mini', 'a', 0, 90.0)]])
+
+
+def test_per_seed_scores_by_and_macro_per_seed():
+    from minilab import analysis
+    assert analysis.per_seed(RUNS, procedure='PF', task='a').to_dict() == {0: 70.0, 1: 71.0}
+    # several runs of a seed (two tasks) are averaged
+    assert analysis.per_seed(RUNS, procedure='PD', size='tiny').to_dict() == {0: 70.0, 1: 73.0}
+    by = analysis.scores_by(RUNS, 'procedure', size='tiny', task='a')
+    assert list(by) == ['PD', 'PF'] and by['PD'].to_dict() == {0: 80.0, 1: 82.0}
+    # the macro over tasks a and b, seed by seed; PF has no task b at seed 1: left out
+    assert analysis.macro_per_seed(RUNS, ['a', 'b'], metric='test_accuracy', procedure='PD',
+                                   size='tiny').to_dict() == {0: 70.0, 1: 73.0}
+    assert analysis.macro_per_seed(RUNS, ['a', 'b'], metric='test_accuracy',
+                                   procedure='PF').to_dict() == {0: 60.0}
+
+
+def test_num_classes():
+    from minilab import analysis
+    assert analysis.num_classes('world/sentiment') == 2
+    assert analysis.num_classes('world/nli') == 3
+    assert analysis.num_classes('world/long_reviews') == 2
+    assert analysis.num_classes('world/span_qa') is None      # spans, not classes
+    assert analysis.num_classes('glue/mnli') == 3
+    assert analysis.num_classes('some/local.csv') is None
