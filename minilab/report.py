@@ -1,12 +1,16 @@
 """What the notebooks record: the findings scorecard and the manifest.
 
     record_finding('WR-F4', paper='turc2019', claim='PD > PF > D > basic at every size',
-                   measured='tiny: PD 91.2±0.4 > ...', holds=True,
+                   measured='tiny: PD - PF +2.1±0.4 [+1.1, +3.1]: holds; ...', holds='holds',
                    notebook='wr_f4_main_result', preset='mini')
     record_outputs('wr_f4_main_result', notebook=..., parameters=..., run_ids=..., outputs=...)
 
 results/findings.csv has one row per (finding id, preset): which of the
-papers' findings the kit reproduces, at a glance (the README shows it).
+papers' findings the kit reproduces, at a glance (the README shows it). Its
+`holds` column is a verdict of minilab.claims: 'holds', 'does not hold' or
+'inconclusive' (a paired 95% interval covering the claimed bound, or a cell at
+the ceiling or at chance); a bool (a deterministic check) is written as
+'holds' / 'does not hold'.
 results/manifest.json maps each figure/table to its notebook, parameters,
 input runs and output files. Smoke runs pass root= so they never touch results/.
 Notebooks that run at once (`minilab reproduce`) each read, change and rewrite
@@ -25,7 +29,7 @@ try:
 except ImportError:                     # Windows: no lock (and no parallel reproduce)
     fcntl = None
 
-from minilab import paths
+from minilab import claims, paths
 from minilab.runs import atomic_write_text
 
 FINDING_COLUMNS = ['id', 'paper', 'preset', 'claim', 'measured', 'holds', 'notebook']
@@ -49,7 +53,9 @@ def _locked(path):
 
 
 def record_finding(finding_id, paper, claim, measured, holds, notebook, preset, path=None):
-    """Insert or replace the row of (finding_id, preset) in findings.csv."""
+    """Insert or replace the row of (finding_id, preset) in findings.csv.
+    holds: a verdict ('holds', 'does not hold', 'inconclusive') or a bool."""
+    verdict = claims.as_verdict(holds)
     path = Path(path or paths.FINDINGS)
     with _locked(path):
         rows = []
@@ -58,11 +64,11 @@ def record_finding(finding_id, paper, claim, measured, holds, notebook, preset, 
                 rows = [r for r in csv.DictReader(f)
                         if not (r['id'] == finding_id and r['preset'] == preset)]
         rows.append({'id': finding_id, 'paper': paper, 'preset': preset, 'claim': claim,
-                     'measured': measured, 'holds': 'yes' if holds else 'no',
-                     'notebook': notebook})
+                     'measured': measured, 'holds': verdict, 'notebook': notebook})
         rows.sort(key=lambda r: (r['paper'], r['id'], r['preset']))
         out = io.StringIO()
-        writer = csv.DictWriter(out, FINDING_COLUMNS, lineterminator='\n')
+        writer = csv.DictWriter(out, FINDING_COLUMNS, lineterminator='
+')
         writer.writeheader()
         writer.writerows(rows)
         atomic_write_text(path, out.getvalue())
@@ -90,12 +96,20 @@ def record_outputs(item_id, notebook, parameters, run_ids, outputs, path=None):
     return path
 
 
+VERDICT_LEGEND = (
+    '`holds`: every claimed difference, paired by seed, has its 95% interval on the claimed side; '
+    '`does not hold`: one has it on the other side; `inconclusive`: an interval covers the claimed '
+    'bound, or a compared cell is at the ceiling (>= 99%) or at chance (`minilab.claims`). '
+    'Parameter counts and timings have no seeds: holds or does not hold.')
+
+
 def findings_markdown(path=None):
-    """The scorecard as a Markdown table (for the README)."""
+    """The scorecard as a Markdown table (for the README), after a line that
+    says what its verdicts mean."""
     df = load_findings(path)
     if df.empty:
         return '_no findings recorded yet_'
-    return df[['id', 'preset', 'claim', 'measured', 'holds']].to_markdown(index=False)
+    return VERDICT_LEGEND + '\n\n' + df[['id', 'preset', 'claim', 'measured', 'holds']].to_markdown(index=False)
 
 
 README_START, README_END = '<!-- findings:start -->', '<!-- findings:end -->'

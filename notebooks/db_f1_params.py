@@ -19,8 +19,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, models, paths, plots, report
-from minilab.runs import MissingRunsError
+from minilab import claims, models, notebook_kit, paths, plots
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -32,23 +31,16 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET = 'tiny'
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'sanh2019'
-plots.use_style()
+nb = notebook_kit.Notebook('db_f1_params', 'sanh2019', PRESET, smoke=SMOKE)
 
 # %% [markdown]
 # ## 1 Load saved runs
 
 # %%
-plan = experiments.build_plan('db_main', PRESET)
-if RERUN and not SMOKE:
-    plan.execute()
-tuned = experiments.results('db_main', PRESET, kind='finetune', root=RUNS_ROOT)
-if len(tuned):
-    tuned = tuned[(tuned['task'] == TASK) & (tuned['variant'].fillna('full') == 'full')]
-if not (len(tuned)):
-    raise MissingRunsError('no saved runs: run `minilab run db_main` or set RERUN=True')
+plan, tuned = nb.load('db_main', 'finetune', rerun=RERUN)
+tuned = tuned[(tuned['task'] == TASK) & (tuned['variant'].fillna('full') == 'full')]
+if tuned.empty:
+    raise nb.missing('db_main', f'{TASK} runs')
 kit = tuned.groupby('role')['params'].first().reindex(['teacher', 'student', 'baseline'])
 kit
 
@@ -79,12 +71,9 @@ axes[1].bar(kit.index, kit.values / 1e6, color=plots.COLORS[1])
 for i, v in enumerate(kit.values):
     axes[1].text(i, v / 1e6, f'{v / 1e6:.2f}M', ha='center', va='bottom', fontsize=8)
 axes[1].set_title(f'the kit ({PRESET})')
-fig_id = f'db_f1_params_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
 out = pd.concat([table.reset_index(names='model'),
                  pd.DataFrame({'model': [f'kit {r}' for r in kit.index], 'exact (M)': kit.values / 1e6})])
-saved += plots.save_table(out, fig_id, PAPER, root=OUT / 'tables', float_format='%.4f')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, out, float_format='%.4f')
 
 # %% [markdown]
 # ## 4 The paper's numbers, and the scorecard
@@ -92,16 +81,14 @@ print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
 # %%
 ratio_paper = exact['DistilBERT'] / exact['BERT-base']
 ratio_kit = kit['student'] / kit['teacher']
-# published counts are rounded to the million: within 1% is a match
-holds = abs(exact['BERT-base'] / 1e6 / published['BERT-base'] - 1) < 0.01 and \
-    abs(exact['DistilBERT'] / 1e6 / published['DistilBERT'] - 1) < 0.01
+# published counts are rounded to the million: within 1% is a match (exact counts,
+# no seeds: the verdict is holds or does not hold)
+holds = claims.every(claims.near(exact[m] / 1e6, published[m], rel=0.01) for m in ('BERT-base', 'DistilBERT'))
 measured = (f"exact BERT-base {exact['BERT-base']:,}, DistilBERT {exact['DistilBERT']:,} "
             f'(ratio {ratio_paper:.3f}); kit student/teacher {ratio_kit:.3f}')
 print(f'The architecture definitions give the published 110M and 66M to the million: {measured}.')
-report.record_finding('DB-F1', PAPER, 'DistilBERT has 66M parameters, 40% fewer than BERT-base (110M)',
-                      measured, holds, 'db_f1_params', PRESET, path=OUT / 'findings.csv')
-report.record_outputs(fig_id, 'db_f1_params', dict(PRESET=PRESET, TASK=TASK), list(tuned['run_id']),
-                      saved, path=OUT / 'manifest.json')
+nb.publish(dict(PRESET=PRESET, TASK=TASK), list(tuned['run_id']), [
+    ('DB-F1', 'DistilBERT has 66M parameters, 40% fewer than BERT-base (110M)', measured, holds)])
 
 # %% [markdown]
 # ## References

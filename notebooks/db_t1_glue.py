@@ -21,8 +21,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, paths, plots, report
-from minilab.runs import MissingRunsError
+from minilab import analysis, claims, notebook_kit, paths, plots
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -36,12 +35,9 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, SEEDS = 'tiny', [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'sanh2019'
+nb = notebook_kit.Notebook('db_t1_glue', 'sanh2019', PRESET, smoke=SMOKE)
 ROWS = ['teacher', 'student', 'baseline']
 overrides = dict(tasks=TASKS, seeds=SEEDS)
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
@@ -50,14 +46,8 @@ plots.use_style()
 # ones (this also trains the Table 4 ablations: they share the plan).
 
 # %%
-plan = experiments.build_plan('db_main', PRESET, **overrides)
-if RERUN and not SMOKE:
-    plan.execute()
-runs = experiments.results('db_main', PRESET, kind='finetune', root=RUNS_ROOT, **overrides)
-missing = len(plan.ids('finetune')) - len(runs)
-print(f'{len(runs)} fine-tuning runs loaded; {missing} missing')
-if not (len(runs)):
-    raise MissingRunsError('no saved runs: run `minilab run db_main` or set RERUN=True')
+plan, runs, general, pretrained = nb.load('db_main', 'finetune', 'general_distill', 'pretrain',
+                                          rerun=RERUN, require=['finetune'], **overrides)
 # the Table 1 student is the full recipe; the ablations are Table 4's
 runs['model'] = runs['role']
 runs = runs[(runs['role'] != 'student') | (runs['variant'] == 'full')]
@@ -90,12 +80,10 @@ print('\n'.join(lines))
 # %%
 # what these runs cost, from their records (fine-tuning; the teacher's
 # pre-training and the general distillation are stages of their own)
-stages = {k: experiments.results('db_main', PRESET, kind=k, root=RUNS_ROOT, **overrides)
-          for k in ('pretrain', 'general_distill')}
 cost = runs.groupby('model')['time_train_seconds'].agg(['count', 'sum', 'mean']).reindex(ROWS)
 print(f"fine-tuning: {int(cost['count'].sum())} runs, {cost['sum'].sum():.0f} s; general distillation "
-      f"{stages['general_distill']['time_train_seconds'].sum():.0f} s ({len(stages['general_distill'])} "
-      f"students); teacher pre-training {stages['pretrain']['time_train_seconds'].sum():.0f} s")
+      f"{general['time_train_seconds'].sum():.0f} s ({len(general)} students); "
+      f"teacher pre-training {pretrained['time_train_seconds'].sum():.0f} s")
 cost.round(1)
 
 # %% [markdown]
@@ -112,10 +100,7 @@ ax.set_xticks(range(len(TASKS)), [t.split('/')[-1] for t in TASKS])
 ax.set_ylabel('test score (median, range over seeds)')
 ax.set_title(f'DB-T1: teacher vs DistilBERT student vs baseline ({PRESET}, {len(SEEDS)} seeds)')
 ax.legend()
-fig_id = f'db_t1_glue_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
-saved += plots.save_table(table.reset_index(), fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, table.reset_index())
 
 # %% [markdown]
 # ## 4 The paper's numbers, and the scorecard
@@ -140,23 +125,23 @@ side_by_side = pd.DataFrame({
 side_by_side
 
 # %%
-holds_retention = retention >= RETAIN
-holds_baseline = over_baseline > 0
+# the claims on the macro-score seed by seed (the models are fine-tuned with
+# the same seeds): the retention above the bar, the student above the
+# baseline, each with its 95% interval (minilab.claims)
+macro = {m: analysis.macro_per_seed(runs, TASKS, model=m) for m in ROWS}
+retain = claims.compare(100 * macro['student'] / macro['teacher'], RETAIN, f'retention - {RETAIN:g}%',
+                        cells=[macro['teacher'].mean(), macro['student'].mean()])
+beats = claims.compare(macro['student'], macro['baseline'], 'student - baseline')
 print(f'The paper keeps 96.9% of BERT-base; the kit keeps {retention:.1f}% of its teacher '
-      f"({'at or above' if holds_retention else 'below'} the {RETAIN:g}% bar), and the student is "
-      f"{abs(over_baseline):.1f} points {'above' if holds_baseline else 'below'} the non-pretrained "
-      f"baseline (paper: DistilBERT {side_by_side.loc['student - non-pretrained baseline (points)', 'paper']:.1f} "
-      'points above ELMo).')
-findings = OUT / 'findings.csv'
-report.record_finding('DB-T1', PAPER, f'the half-depth student retains >= {RETAIN:g}% of the '
-                      "teacher's macro-score (paper: 97%)", '; '.join(lines), holds_retention,
-                      'db_t1_glue', PRESET, path=findings)
-report.record_finding('DB-T1-baseline', PAPER, 'the distilled student beats a non-pretrained '
-                      'baseline on the macro-score (paper: DistilBERT 77.0 vs ELMo 68.7)',
-                      lines[0] + f'; student - baseline {over_baseline:+.1f}', holds_baseline,
-                      'db_t1_glue', PRESET, path=findings)
-report.record_outputs(fig_id, 'db_t1_glue', dict(PRESET=PRESET, TASKS=TASKS, SEEDS=SEEDS),
-                      list(runs['run_id']), saved, path=OUT / 'manifest.json')
+      f"(the {RETAIN:g}% bar: {retain}), and the student is {over_baseline:+.1f} points from the "
+      f"non-pretrained baseline ({beats}; paper: DistilBERT "
+      f"{side_by_side.loc['student - non-pretrained baseline (points)', 'paper']:.1f} points above ELMo).")
+nb.publish(dict(PRESET=PRESET, TASKS=TASKS, SEEDS=SEEDS), list(runs['run_id']), [
+    ('DB-T1', f"the half-depth student retains >= {RETAIN:g}% of the teacher's macro-score (paper: 97%)",
+     '; '.join(lines) + f'; by seed: {retain}', retain.verdict),
+    ('DB-T1-baseline', 'the distilled student beats a non-pretrained baseline on the macro-score '
+                       '(paper: DistilBERT 77.0 vs ELMo 68.7)',
+     lines[0] + f'; by seed: {beats}', beats.verdict)])
 
 # %% [markdown]
 # ## References

@@ -25,8 +25,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, paths, plots, report
-from minilab.runs import MissingRunsError
+from minilab import analysis, claims, notebook_kit, paths, plots
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -41,24 +40,15 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, SEEDS = 'tiny', [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'sanh2019'
+nb = notebook_kit.Notebook('db_t2_downstream', 'sanh2019', PRESET, smoke=SMOKE)
 ROWS = ['teacher', 'student', 'student_d']
 overrides = dict(downstream_tasks=[REVIEWS, QA], seeds=SEEDS)
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
 
 # %%
-plan = experiments.build_plan('db_downstream', PRESET, **overrides)
-if RERUN and not SMOKE:
-    plan.execute()
-runs = experiments.results('db_downstream', PRESET, kind='finetune', root=RUNS_ROOT, **overrides)
-print(f"{len(runs)} fine-tuning runs loaded; {len(plan.ids('finetune')) - len(runs)} missing")
-if not (len(runs)):
-    raise MissingRunsError('no saved runs: run `minilab run db_downstream` or set RERUN=True')
+plan, runs = nb.load('db_downstream', 'finetune', rerun=RERUN, **overrides)
 runs[['role', 'task', 'seed', 'test_accuracy', 'test_em', 'test_f1']].head()
 
 # %% [markdown]
@@ -108,10 +98,7 @@ for ax, (task, metric, label) in zip(axes, [(REVIEWS, 'test_accuracy', 'accuracy
     ax.set_xticks(range(len(ROWS)), ['teacher', 'student', 'student (D)'])
     ax.set_title(f'{task} ({label})')
 axes[0].set_ylabel('test score (seeds; bar = median)')
-fig_id = f'db_t2_downstream_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
-saved += plots.save_table(table.reset_index(names='model'), fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, table.reset_index(names='model'))
 
 # %% [markdown]
 # ## 4 The paper's numbers, and the scorecard
@@ -129,20 +116,28 @@ side_by_side = pd.DataFrame({
 side_by_side
 
 # %%
-holds_close = gap_reviews <= CLOSE
-holds_qa = gap_qa > gap_reviews and gain_d > 0
+# the claims seed by seed (the three models are fine-tuned with the same
+# seeds), each difference with its 95% interval; a cell at the ceiling or at
+# chance never decides: chance on span QA is the sentence guess above
+rev = analysis.scores_by(runs, 'role', task=REVIEWS)
+qa = analysis.scores_by(runs, 'role', metric='test_f1', task=QA)
+qa_chance = 100 / 3 if QA == 'world/span_qa' else None
+close = claims.compare(rev['student'], rev['teacher'], 'student - teacher', bound=-CLOSE,
+                       num_classes=analysis.num_classes(REVIEWS))
+wider = claims.compare(qa['teacher'] - qa['student'], rev['teacher'] - rev['student'],
+                       'QA gap - reviews gap', chance=qa_chance,
+                       cells=[qa['teacher'].mean(), qa['student'].mean(), rev['teacher'].mean(),
+                              rev['student'].mean()])
+narrows = claims.compare(qa['student_d'], qa['student'], '(D) - student', chance=qa_chance)
+holds_qa = claims.all_of([wider, narrows])
 print(f"Paper: 0.64 points behind on IMDb, 2.7 F1 on SQuAD, (D) +1.1 F1. Kit: {'; '.join(lines)}; "
-      f"the student is {'within' if holds_close else 'not within'} {CLOSE:g} point of the teacher on "
-      f"long reviews, and the QA part {'agrees' if holds_qa else 'does not agree'} with the paper.")
-findings = OUT / 'findings.csv'
-report.record_finding('DB-T2', PAPER, f'the student is within {CLOSE:g} point of the teacher on long '
-                      'reviews (paper: IMDb -0.6)', lines[0], holds_close, 'db_t2_downstream', PRESET,
-                      path=findings)
-report.record_finding('DB-T2-qa', PAPER, 'a larger gap on span QA, which task-time distillation (D) '
-                      'narrows (paper: SQuAD F1 -2.7, (D) +1.1)', lines[1], holds_qa, 'db_t2_downstream',
-                      PRESET, path=findings)
-report.record_outputs(fig_id, 'db_t2_downstream', dict(PRESET=PRESET, REVIEWS=REVIEWS, QA=QA, SEEDS=SEEDS),
-                      list(runs['run_id']), saved, path=OUT / 'manifest.json')
+      f"long reviews: {close}; span QA: {wider}; {narrows}.")
+nb.publish(dict(PRESET=PRESET, REVIEWS=REVIEWS, QA=QA, SEEDS=SEEDS), list(runs['run_id']), [
+    ('DB-T2', f'the student is within {CLOSE:g} point of the teacher on long reviews (paper: IMDb -0.6)',
+     f'{lines[0]} (medians); by seed: {close}', close.verdict),
+    ('DB-T2-qa', 'a larger gap on span QA, which task-time distillation (D) narrows '
+                 '(paper: SQuAD F1 -2.7, (D) +1.1)', f'{lines[1]} (medians); by seed: {wider}; {narrows}',
+     holds_qa)])
 
 # %% [markdown]
 # ## References

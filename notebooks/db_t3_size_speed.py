@@ -20,8 +20,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, models, paths, plots, report
-from minilab.runs import MissingRunsError
+from minilab import claims, models, notebook_kit, paths, plots
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -33,22 +32,14 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET = 'tiny'
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'sanh2019'
-plots.use_style()
+nb = notebook_kit.Notebook('db_t3_size_speed', 'sanh2019', PRESET, smoke=SMOKE)
 
 # %% [markdown]
 # ## 1 Load the saved timing
 
 # %%
-plan = experiments.build_plan('db_speed', PRESET)
-if RERUN and not SMOKE:
-    plan.execute()
-latency = experiments.results('db_speed', PRESET, kind='latency', root=RUNS_ROOT)
-if not (len(latency) == 1):
-    raise MissingRunsError('no saved timing: run `minilab run db_speed` or set RERUN=True')
-run = latency.iloc[0]
+plan, latency = nb.load('db_speed', 'latency', rerun=RERUN)
+run = latency.iloc[0]  # the one timing
 print(f"{run['task']} dev, {int(run['examples'])} examples ({int(run['tokens'])} tokens), batch 1, "
       f"{int(run['threads'])} CPU thread(s), median of {int(run['repeats'])} passes")
 
@@ -95,10 +86,7 @@ for ax, (label, values) in zip(axes, [
     ax.set_xticks([0.2, 1.2], ['teacher', 'student'])
     ax.set_title(label)
 axes[0].legend(loc='lower left', fontsize=7)
-fig_id = f'db_t3_size_speed_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
-saved += plots.save_table(kit.reset_index(names='model'), fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, kit.reset_index(names='model'))
 
 # %% [markdown]
 # ## 4 The paper's numbers, and the scorecard
@@ -115,10 +103,13 @@ side_by_side = pd.DataFrame({
 side_by_side
 
 # %%
-holds_speed = speedup >= SPEEDUP
+# one timing (the median of alternating passes) and exact counts, no seeds: each
+# verdict is holds or does not hold
+holds_speed = claims.at_least(speedup, SPEEDUP)
 # the published counts are rounded to the million (BERT's own "110M" is 109.5M
 # in the released checkpoint, without the MLM head): within 1% is a match
-holds_exact = abs(exact['BERT-base'] / 110e6 - 1) < 0.01 and abs(exact['DistilBERT'] / 66e6 - 1) < 0.01
+holds_exact = claims.every([claims.near(exact['BERT-base'], 110e6, rel=0.01),
+                            claims.near(exact['DistilBERT'], 66e6, rel=0.01)])
 measured = (f'kit: {params_ratio:.2f} of the parameters, {speedup:.2f}x faster at batch 1 '
             f"({kit.loc['teacher', 'seconds']:.2f} s vs {kit.loc['student', 'seconds']:.2f} s over "
             f"{int(run['examples'])} examples, {int(run['threads'])} thread)")
@@ -127,15 +118,11 @@ print(f'Paper: 0.60 of the parameters and 1.63x faster; {measured}. The kit '
       f"{'reaches' if holds_speed else 'misses'} its {SPEEDUP:g}x bar. The parameter ratios differ "
       f'because the embeddings, which are not halved, are {share:.0f}% of the kit\'s student and '
       f"{100 * embeddings / exact['DistilBERT']:.0f}% of DistilBERT.")
-findings = OUT / 'findings.csv'
-report.record_finding('DB-T3', PAPER, f'the half-depth student is >= {SPEEDUP:g}x faster at batch 1 '
-                      'on CPU (paper: 1.63x, 40% fewer parameters)', measured, holds_speed,
-                      'db_t3_size_speed', PRESET, path=findings)
-report.record_finding('DB-T3-params', PAPER, "parameter counts at the paper's sizes: BERT-base 110M, "
-                      'DistilBERT 66M', ', '.join(f'{k} {v:,}' for k, v in exact.items()), holds_exact,
-                      'db_t3_size_speed', PRESET, path=findings)
-report.record_outputs(fig_id, 'db_t3_size_speed', dict(PRESET=PRESET), list(latency['run_id']), saved,
-                      path=OUT / 'manifest.json')
+nb.publish(dict(PRESET=PRESET), list(latency['run_id']), [
+    ('DB-T3', f'the half-depth student is >= {SPEEDUP:g}x faster at batch 1 on CPU '
+              '(paper: 1.63x, 40% fewer parameters)', measured, holds_speed),
+    ('DB-T3-params', "parameter counts at the paper's sizes: BERT-base 110M, DistilBERT 66M",
+     ', '.join(f'{k} {v:,}' for k, v in exact.items()), holds_exact)])
 
 # %% [markdown]
 # ## References

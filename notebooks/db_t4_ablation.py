@@ -24,8 +24,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, paths, plots, report
-from minilab.runs import MissingRunsError
+from minilab import analysis, claims, notebook_kit, paths, plots
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -38,27 +37,19 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, SEEDS = 'tiny', [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'sanh2019'
+nb = notebook_kit.Notebook('db_t4_ablation', 'sanh2019', PRESET, smoke=SMOKE)
 ABLATIONS = ['no_ce', 'no_cos', 'no_mlm', 'random_init']  # paper's rows, in its order
 PAPER_ROW = {'no_ce': 'no L_ce', 'no_cos': 'no L_cos', 'no_mlm': 'no L_mlm', 'random_init': 'random init'}
 overrides = dict(tasks=TASKS, seeds=SEEDS)
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
 
 # %%
-plan = experiments.build_plan('db_main', PRESET, **overrides)
-if RERUN and not SMOKE:
-    plan.execute()
-tuned = experiments.results('db_main', PRESET, kind='finetune', root=RUNS_ROOT, **overrides)
-general = experiments.results('db_main', PRESET, kind='general_distill', root=RUNS_ROOT, **overrides)
-students = tuned[tuned['role'] == 'student'] if len(tuned) else tuned
-print(f'{len(students)} fine-tuned students of {len(general)} general students loaded')
-if students.empty or not (set(students['variant']) >= {'full', *ABLATIONS}):
-    raise MissingRunsError('missing runs: `minilab run db_main`')
+plan, tuned, general = nb.load('db_main', 'finetune', 'general_distill', rerun=RERUN, **overrides)
+students = tuned[tuned['role'] == 'student']
+if not set(students['variant']) >= {'full', *ABLATIONS}:
+    raise nb.missing('db_main', 'ablation runs')
 
 # %% [markdown]
 # ## 2 What the general students learned (before fine-tuning)
@@ -85,13 +76,18 @@ table['delta'] = macro - macro['full']
 table.round(2)
 
 # %%
-order = sorted(ABLATIONS, key=lambda v: delta[v])  # most damaging first
-paper_order = ['random_init', 'no_ce', 'no_cos', 'no_mlm']
-holds_order = order == paper_order
-holds_negative = bool((delta < 0).all())
+# the claims on the macro-score seed by seed (every variant is fine-tuned with
+# the same seeds), each difference with its 95% interval (minilab.claims):
+# damage ordering random init > no L_ce > no L_cos > no L_mlm is the macro-score
+# rising in that order; 'every ingredient helps' is full - ablation > 0
+damage = -delta  # the larger, the more the ablation hurts
+by_seed = {v: analysis.macro_per_seed(students, TASKS, variant=v) for v in ['full'] + ABLATIONS}
+steps = claims.chain(by_seed, 'random_init < no_ce < no_cos < no_mlm')
+helps = [claims.compare(by_seed['full'], by_seed[v], f'full - {v}') for v in ABLATIONS]
+holds_order, holds_negative = claims.all_of(steps), claims.all_of(helps)
 lines = [', '.join(f'{PAPER_ROW[v]} {delta[v]:+.2f}' for v in ABLATIONS),
-         'most damaging first: ' + ' > '.join(PAPER_ROW[v] for v in order)]
-print('\n'.join(lines))
+         'most damaging first: ' + claims.ordering(damage.rename(PAPER_ROW))]
+print('\n'.join(lines + [str(c) for c in steps + helps]))
 
 # %% [markdown]
 # ## 4 Plot and save
@@ -109,10 +105,7 @@ ax.set_xticks(list(x), [PAPER_ROW[v] for v in ABLATIONS])
 ax.set_ylabel('change of macro-score (points)')
 ax.set_title(f'DB-T4: ablations vs the full recipe ({len(SEEDS)} seeds)')
 ax.legend()
-fig_id = f'db_t4_ablation_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
-saved += plots.save_table(table.reset_index(), fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, table.reset_index())
 
 # %% [markdown]
 # ## 5 The paper's numbers, and the scorecard
@@ -125,17 +118,15 @@ side_by_side
 
 # %%
 print(f"Paper: random init > no L_ce > no L_cos > no L_mlm, all negative. Kit: "
-      f"{lines[1]}; the ordering {'agrees' if holds_order else 'differs'}, and "
-      f"{'every' if holds_negative else 'not every'} ablation lowers the macro-score.")
-findings = OUT / 'findings.csv'
-report.record_finding('DB-T4', PAPER, 'damage ordering: random init > no L_ce > no L_cos > no L_mlm',
-                      '; '.join(lines), holds_order, 'db_t4_ablation', PRESET, path=findings)
-report.record_finding('DB-T4-negative', PAPER, 'every ingredient helps: each ablation lowers the '
-                      'macro-score (paper: -0.31 to -3.69)', lines[0], holds_negative,
-                      'db_t4_ablation', PRESET, path=findings)
-report.record_outputs(fig_id, 'db_t4_ablation', dict(PRESET=PRESET, TASKS=TASKS, SEEDS=SEEDS),
-                      list(students['run_id']) + list(general['run_id']), saved,
-                      path=OUT / 'manifest.json')
+      f"{lines[1]}; the ordering (paired by seed): {holds_order}; every ablation lowers the "
+      f"macro-score: {holds_negative}.")
+nb.publish(dict(PRESET=PRESET, TASKS=TASKS, SEEDS=SEEDS),
+           list(students['run_id']) + list(general['run_id']), [
+    ('DB-T4', 'damage ordering: random init > no L_ce > no L_cos > no L_mlm',
+     '; '.join(lines) + '; by seed: ' + '; '.join(map(str, steps)), holds_order),
+    ('DB-T4-negative', 'every ingredient helps: each ablation lowers the macro-score '
+                       '(paper: -0.31 to -3.69)', lines[0] + '; by seed: ' + '; '.join(map(str, helps)),
+     holds_negative)])
 
 # %% [markdown]
 # ## References

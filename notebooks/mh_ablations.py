@@ -24,8 +24,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, paths, plots, report
-from minilab.runs import MissingRunsError
+from minilab import analysis, claims, notebook_kit, paths, plots
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -38,28 +37,18 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, SEEDS = 'tiny', [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'mukherjee2020'
+nb = notebook_kit.Notebook('mh_ablations', 'mukherjee2020', PRESET, smoke=SMOKE)
 BASE = 'stagewise_mse'
 overrides = dict(task=TASK, seeds=SEEDS)
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
 
 # %%
-plan = experiments.build_plan('mh_ablation', PRESET, **overrides)
-if RERUN and not SMOKE:
-    plan.execute()
-students = experiments.results('mh_ablation', PRESET, kind='bilstm', root=RUNS_ROOT, **overrides)
-teachers = experiments.results('mh_ablation', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
-if not (len(students) and len(teachers)):
-    raise MissingRunsError('no saved runs: run `minilab run mh_ablation` or set RERUN=True')
+plan, students, teachers = nb.load('mh_ablation', 'bilstm', 'teacher', rerun=RERUN, **overrides)
 students['arm'] = students['run_id'].map(plan.labels)
 arms = list(dict.fromkeys(plan.labels.values()))  # the preset's order
 teacher_acc = teachers['test_accuracy'].iloc[0]
-print(f'{len(students)} runs; {len(plan.ids("bilstm")) - len(students)} missing')
 students[['arm', 'seed', 'dev_accuracy', 'test_accuracy', 'time_wall_seconds']].head()
 
 # %% [markdown]
@@ -73,26 +62,32 @@ table['cost (s)'] = students.groupby('arm')['time_wall_seconds'].mean()
 table.round(2)
 
 # %%
+# each claim: arm `better` >= each of `others`, test accuracy paired by seed
+# (mean ± std of the difference and its 95% interval; minilab.claims)
+scores = analysis.scores_by(students, 'arm')
+CLASSES = analysis.num_classes(TASK)
+
+
 def compare(better, others):
-    """One claim: arm `better` >= each of `others` (means over seeds)."""
     b = table.loc[better]
-    ok = all(b['mean'] >= table.loc[o, 'mean'] for o in others)
+    parts = [claims.compare(scores[better], scores[o], f'{better} - {o}', num_classes=CLASSES)
+             for o in others]
     text = f"{better} {b['mean']:.1f}±{b['std']:.1f} vs " + ', '.join(
         f"{o} {table.loc[o, 'mean']:.1f}±{table.loc[o, 'std']:.1f}" for o in others)
-    return ok, text
+    return claims.all_of(parts), text + '; ' + '; '.join(map(str, parts))
 
 
-claims = {  # id: (claim, better arm, other arms)
+tested = {  # id: (claim, better arm, other arms)
     'MH-A1-loss': ('MSE representation loss (code default) >= KL and cosine',
                    BASE, ['stagewise_kl', 'stagewise_cosine']),
     'MH-A1-joint': ('stage-wise training >= joint training', BASE, ['joint']),
     'MH-A1-unfreeze': ('gradual unfreezing >= training all layers at once', BASE, ['no_unfreezing']),
 }
 results = {}
-for fid, (claim, better, others) in claims.items():
+for fid, (claim, better, others) in tested.items():
     if all(a in table.index and table.loc[a, 'count'] > 0 for a in [better] + others):
         results[fid] = (claim,) + compare(better, others)
-        print(f"{fid}: {claim}: {results[fid][2]} -> {'holds' if results[fid][1] else 'does not hold'}")
+        print(f'{fid}: {claim}: {results[fid][2]} -> {results[fid][1]}')
 print(f'teacher {teacher_acc:.1f}')
 
 # %% [markdown]
@@ -110,10 +105,7 @@ ax.invert_yaxis()
 ax.set_xlabel('test accuracy (%)')
 ax.set_title(f'{TASK}: ablations ({PRESET}, {len(SEEDS)} seeds)')
 ax.legend(loc='lower right')
-fig_id = f'mh_ablations_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
-saved += plots.save_table(table.reset_index(), fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, table.reset_index())
 
 # %% [markdown]
 # ## 4 The paper's switches, and the scorecard
@@ -123,13 +115,9 @@ reference = pd.read_csv(paths.REFERENCE / 'mukherjee2020.csv')
 reference[(reference['id'] == 'MH-A1') & (reference['system'] != 'transfer-set size')]
 
 # %%
-for fid, (claim, ok, text) in results.items():
-    report.record_finding(fid, PAPER, claim, text, ok, 'mh_ablations', PRESET,
-                          path=OUT / 'findings.csv')
-report.record_outputs(fig_id, 'mh_ablations', dict(PRESET=PRESET, TASK=TASK, SEEDS=SEEDS),
-                      list(students['run_id']) + list(teachers['run_id']), saved,
-                      path=OUT / 'manifest.json')
-print(', '.join(f"{fid} {'holds' if ok else 'does NOT hold'}" for fid, (_, ok, _) in results.items()))
+nb.publish(dict(PRESET=PRESET, TASK=TASK, SEEDS=SEEDS),
+           list(students['run_id']) + list(teachers['run_id']),
+           [(fid, claim, text, ok) for fid, (claim, ok, text) in results.items()])
 
 # %% [markdown]
 # ## References

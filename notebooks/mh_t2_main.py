@@ -24,8 +24,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, paths, plots, report
-from minilab.runs import MissingRunsError
+from minilab import analysis, claims, notebook_kit, paths, plots
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -39,26 +38,15 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, TASKS, SEEDS = 'tiny', ['world/sentiment', 'world/topic'], [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'mukherjee2020'
+nb = notebook_kit.Notebook('mh_t2_main', 'mukherjee2020', PRESET, smoke=SMOKE)
 ORDER = ['labeled', 'hard', 'soft', 'stagewise']
 overrides = dict(tasks=TASKS, seeds=SEEDS)
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
 
 # %%
-plan = experiments.build_plan('mh_main', PRESET, **overrides)
-if RERUN and not SMOKE:
-    plan.execute()
-students = experiments.results('mh_main', PRESET, kind='bilstm', root=RUNS_ROOT, **overrides)
-teachers = experiments.results('mh_main', PRESET, kind='teacher', root=RUNS_ROOT, **overrides)
-missing = len(plan.ids('bilstm')) - len(students)
-print(f'{len(students)} student runs and {len(teachers)} teacher runs loaded; {missing} missing')
-if not (len(students) and len(teachers)):
-    raise MissingRunsError('no saved runs: run `minilab run mh_main` or set RERUN=True')
+plan, students, teachers = nb.load('mh_main', 'bilstm', 'teacher', rerun=RERUN, **overrides)
 students[['task', 'procedure', 'seed', 'embeddings', 'params', 'dev_accuracy', 'test_accuracy']].head()
 
 # %% [markdown]
@@ -74,29 +62,24 @@ table.loc['teacher'] = teacher
 table.round(2)
 
 # %%
-# the paper's claims, task by task
-def ordering(values):
-    """'a > b = c': the measured order, best first (ties to 0.1 point)."""
-    names = sorted(values.index, key=lambda k: -values[k])
-    text = names[0]
-    for a, b in zip(names, names[1:]):
-        text += (' = ' if round(values[a], 1) == round(values[b], 1) else ' > ') + b
-    return text
-
-
-lines, ordering_holds, par_holds = [], True, True
+# the paper's claims, task by task: each claimed difference is test accuracy
+# paired by seed, mean ± std and 95% interval (the teacher is one run);
+# a cell at the ceiling or at chance never decides (minilab.claims)
+lines, par_lines, orders, pars = [], [], [], []
 for task in TASKS:
     m, t = mean[task], teacher[task]
-    order = m['labeled'] < m['hard'] <= m['soft'] <= m['stagewise']
-    par = m['hard'] >= t - AT_PAR
-    ordering_holds &= bool(order)
-    par_holds &= bool(par)
+    scores, classes = analysis.scores_by(students, 'procedure', task=task), analysis.num_classes(task)
+    steps = claims.chain(scores, 'labeled < hard <= soft <= stagewise', num_classes=classes)
+    par = claims.compare(scores['hard'], t, 'hard - teacher', bound=-AT_PAR, num_classes=classes)
+    orders.append(claims.all_of(steps))
+    pars.append(par)
     cells = ', '.join(f'{p} {m[p]:.1f}±{spread.loc[p, task]:.1f}' for p in ORDER)
-    lines.append(f"{task}: {ordering(m)} ({cells}; "
-                 f"teacher {t:.1f}) -> ordering {'holds' if order else 'does not hold'}, "
-                 f"hard {m['hard'] - t:+.1f} vs teacher")
+    lines.append(f"{task}: {claims.ordering(m)} ({cells}; teacher {t:.1f}); "
+                 + '; '.join(map(str, steps)) + f' -> ordering {orders[-1]}')
+    par_lines.append(f"{task}: hard {m['hard']:.1f}±{spread.loc['hard', task]:.1f} vs teacher {t:.1f}; {par}")
+ordering_holds, par_holds = claims.all_of(orders), claims.all_of(pars)
 print('paper: labeled < hard <= soft <= stagewise, and hard at par with the teacher')
-print('\n'.join(lines))
+print('\n'.join(lines + par_lines))
 
 # %%
 # what these runs cost, from their records (the teacher stages have their own)
@@ -126,15 +109,12 @@ for ax, task in zip(axes[0], TASKS):
 axes[0][0].set_ylabel('test accuracy (%)')
 axes[0][0].legend(loc='lower right')
 fig.suptitle(f'BiLSTM students vs their teacher ({PRESET}, {len(SEEDS)} seeds)', fontsize=10)
-fig_id = f'mh_t2_main_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
 out_table = table.T
 for proc in ORDER:
     out_table[f'{proc}_std'] = spread.loc[proc]
 out_table['params_student'] = students.groupby('task')['params'].first()
 out_table['params_teacher'] = teachers.set_index('task')['params']
-saved += plots.save_table(out_table.reset_index(), fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, out_table.reset_index())
 
 # %% [markdown]
 # ## 4 The paper's claims, and the scorecard
@@ -148,19 +128,12 @@ reference = pd.read_csv(paths.REFERENCE / 'mukherjee2020.csv')
 reference[reference['id'] == 'MH-T2']
 
 # %%
-findings = OUT / 'findings.csv'
-report.record_finding('MH-T2', PAPER, 'BiLSTM: labeled-only < hard <= soft <= stage-wise, every task',
-                      '; '.join(lines), ordering_holds, 'mh_t2_main', PRESET, path=findings)
-par_text = '; '.join(f"{t}: hard {mean.loc['hard', t]:.1f}±{spread.loc['hard', t]:.1f} vs "
-                     f"teacher {teacher[t]:.1f}" for t in TASKS)
-report.record_finding('MH-T2-hard', PAPER,
-                      f'hard distillation at par with the teacher (within {AT_PAR:g} point)',
-                      par_text, par_holds, 'mh_t2_main', PRESET, path=findings)
-report.record_outputs(fig_id, 'mh_t2_main', dict(PRESET=PRESET, TASKS=TASKS, SEEDS=SEEDS),
-                      list(students['run_id']) + list(teachers['run_id']), saved,
-                      path=OUT / 'manifest.json')
-print(f"MH-T2 ordering {'holds' if ordering_holds else 'does NOT hold'} on every task; "
-      f"hard at par with the teacher: {'yes' if par_holds else 'no'}")
+nb.publish(dict(PRESET=PRESET, TASKS=TASKS, SEEDS=SEEDS),
+           list(students['run_id']) + list(teachers['run_id']), [
+    ('MH-T2', 'BiLSTM: labeled-only < hard <= soft <= stage-wise, every task',
+     '; '.join(lines), ordering_holds),
+    ('MH-T2-hard', f'hard distillation at par with the teacher (within {AT_PAR:g} point)',
+     '; '.join(par_lines), par_holds)])
 
 # %% [markdown]
 # ## References

@@ -17,8 +17,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import experiments, paths, plots, report, runs
-from minilab.runs import MissingRunsError
+from minilab import claims, notebook_kit, paths
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -32,22 +31,13 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET = 'tiny'
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'mukherjee2020'
-plots.use_style()
+nb = notebook_kit.Notebook('mh_t4_compression', 'mukherjee2020', PRESET, smoke=SMOKE)
 
 # %% [markdown]
 # ## 1 Load the saved run
 
 # %%
-plan = experiments.build_plan('mh_speed', PRESET, task=TASK)
-if RERUN and not SMOKE:
-    plan.execute()
-rid = next(r for r, v in plan.labels.items() if v == 'speed')
-if not (runs.is_done(PAPER, rid, RUNS_ROOT)):
-    raise MissingRunsError('no saved run: run `minilab run mh_speed` or set RERUN=True')
-record = runs.load_record(PAPER, rid, RUNS_ROOT)
+plan, rid, record = nb.load_record('mh_speed', label='speed', rerun=RERUN, task=TASK)
 m, config = record['metrics'], record['config']
 print(f"measured with {m['threads']} CPU thread(s) on {record['environment']['cpu']}")
 
@@ -75,9 +65,11 @@ table.set_index('setting').round(2)
 
 # %%
 paper_ratio = m['paper_teacher_params'] / m['paper_student_params']
-ratio_holds = abs(paper_ratio - PAPER_RATIO) <= TOLERANCE
+# exact counts and one timing run, no seeds: each verdict is holds or does not hold
+ratio_holds = claims.near(paper_ratio, PAPER_RATIO, tol=TOLERANCE)
 kit = table.iloc[0]
-speed_holds = kit['speed-up batch 1 (x)'] > 1 and kit['speed-up batched (x)'] > 1
+speed_holds = claims.every([claims.above(kit['speed-up batch 1 (x)'], 1),
+                            claims.above(kit['speed-up batched (x)'], 1)])
 measured = (f"paper sizes: {m['paper_teacher_params'] / 1e6:.1f}M / {m['paper_student_params'] / 1e6:.2f}M "
             f"= {paper_ratio:.1f}x (full 30522 vocab: "
             f"{m['paper_teacher_params'] / m['paper_student_params_full_vocab']:.1f}x); "
@@ -107,10 +99,7 @@ ax.set_xticks(list(x), [s.replace(' (measured)', '') for s in measured_rows['set
 ax.set_ylabel('CPU speed-up over the teacher (x)')
 ax.set_title(f'BiLSTM vs BERT teacher: latency ({PRESET})')
 ax.legend()
-fig_id = f'mh_t4_compression_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
-saved += plots.save_table(table, fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, table)
 
 # %% [markdown]
 # ## 4 The paper's claim, and the scorecard
@@ -120,15 +109,10 @@ reference = pd.read_csv(paths.REFERENCE / 'mukherjee2020.csv')
 reference[reference['id'] == 'MH-T4']
 
 # %%
-findings = OUT / 'findings.csv'
-report.record_finding('MH-T4', PAPER, f'BiLSTM compresses BERT-Large ~{PAPER_RATIO:g}x (paper sizes)',
-                      measured, ratio_holds, 'mh_t4_compression', PRESET, path=findings)
-report.record_finding('MH-T4-speed', PAPER, 'the BiLSTM is faster than its teacher on CPU, '
-                      'batch 1 and batched (paper value not found)', speed, speed_holds,
-                      'mh_t4_compression', PRESET, path=findings)
-report.record_outputs(fig_id, 'mh_t4_compression', dict(PRESET=PRESET, TASK=TASK), [rid], saved,
-                      path=OUT / 'manifest.json')
-print(f"MH-T4 {'holds' if ratio_holds else 'does NOT hold'}: {paper_ratio:.1f}x at paper sizes")
+nb.publish(dict(PRESET=PRESET, TASK=TASK), [rid], [
+    ('MH-T4', f'BiLSTM compresses BERT-Large ~{PAPER_RATIO:g}x (paper sizes)', measured, ratio_holds),
+    ('MH-T4-speed', 'the BiLSTM is faster than its teacher on CPU, batch 1 and batched '
+                    '(paper value not found)', speed, speed_holds)])
 
 # %% [markdown]
 # ## References

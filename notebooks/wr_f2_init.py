@@ -27,7 +27,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import analysis, experiments, paths, plots, report
+from minilab import analysis, claims, notebook_kit
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -41,19 +41,16 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, DEPTHS, SEEDS = 'tiny', [1], [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'turc2019'
+nb = notebook_kit.Notebook('wr_f2_init', 'turc2019', PRESET, smoke=SMOKE)
 MODES = ['pretrain', 'truncate', 'embeddings']
 overrides = dict(depths=DEPTHS, procedures=PROCEDURES, seeds=SEEDS)
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
 
 # %%
-plan, students, teachers = experiments.load_runs('wr_init', PRESET, RUNS_ROOT, RERUN and not SMOKE,
-                                             **overrides)
+plan, students, teachers = nb.load('wr_init', 'student', 'teacher', rerun=RERUN, require=['student'],
+                                   **overrides)
 # the runs of the 'pretrain' start carry no init_mode (they are plain PF / PD runs)
 students['init'] = students.get('init_mode', pd.Series(index=students.index, dtype=object)) \
     .fillna('full').map({'full': 'pretrain', 'truncate': 'truncate', 'embeddings': 'embeddings'})
@@ -63,23 +60,35 @@ students[['procedure', 'init', 'L', 'H', 'seed', 'test_accuracy']].head()
 # ## 2 Compute: mean and spread over seeds
 
 # %%
-lines, holds = [], True
+# each claimed difference: test accuracy paired by seed, mean ± std and 95%
+# interval; a cell at the ceiling or at chance never decides (minilab.claims)
+lines, checks = [], []
 tables = {}
+CLASSES = analysis.num_classes(students['task'].iloc[0])
 for proc in PROCEDURES:
-    mean, std = analysis.summarise(students[students['procedure'] == proc], by='L', column='init')
+    runs_p = students[students['procedure'] == proc]
+    mean, std = analysis.summarise(runs_p, by='L', column='init')
     analysis.require(mean, MODES, 'wr_init', PRESET)
     mean, std = mean[MODES], std[MODES]
     tables[proc] = (mean, std)
     gaps = mean['pretrain'] - mean['truncate']
-    ordered = [bool(mean.loc[L, 'pretrain'] > mean.loc[L, 'truncate'] > mean.loc[L, 'embeddings'])
-               for L in mean.index]
-    largest_at_shallowest = bool(gaps.idxmax() == mean.index.min())
-    holds &= all(ordered) and largest_at_shallowest
-    for L, ok in zip(mean.index, ordered):
+    for L in mean.index:
+        steps = claims.chain(analysis.scores_by(runs_p, 'init', L=L), 'pretrain > truncate > embeddings',
+                             num_classes=CLASSES)
+        checks.append(claims.all_of(steps))
         lines.append(f"{proc} L{L}: " + ', '.join(f'{m} {analysis.cell(mean, std, L, m)}' for m in MODES)
-                     + f" -> {'holds' if ok else 'does not hold'}")
+                     + '; ' + '; '.join(map(str, steps)) + f' -> {checks[-1]}')
+    # the pre-training - truncation gap at the shallowest depth >= at every other depth
+    gap = {L: analysis.per_seed(runs_p, init='pretrain', L=L) - analysis.per_seed(runs_p, init='truncate', L=L)
+           for L in mean.index}
+    top = mean.index.min()
+    largest = [claims.compare(gap[top], gap[L], f'gap L{top} - gap L{L}', num_classes=CLASSES,
+                              cells=list(mean.loc[[top, L], ['pretrain', 'truncate']].values.ravel()))
+               for L in mean.index if L != top]
+    checks.append(claims.all_of(largest))
     lines.append(f"{proc}: pre-training minus truncation " + ', '.join(f'L{L} {g:+.1f}' for L, g in gaps.items())
-                 + f"; largest at the shallowest depth: {'yes' if largest_at_shallowest else 'no'}")
+                 + '; largest at the shallowest depth: ' + ('; '.join(map(str, largest)) or 'one depth'))
+holds = claims.all_of(checks)
 print('paper: pre-training > truncation > embeddings only at every depth, truncation worst for shallow students')
 print('\n'.join(lines))
 tables[PROCEDURES[0]][0].round(2)
@@ -103,15 +112,12 @@ for ax, proc in zip(axes[0], PROCEDURES):
     ax.set_title(f'{proc} after each initialisation')
     ax.legend(fontsize=8)
 fig.suptitle(f'WR-F2: there are no shortcuts ({PRESET}, {len(SEEDS)} seeds)')
-fig_id = f'wr_f2_init_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
 rows = []
 for proc, (mean, std) in tables.items():
     for L in mean.index:
         rows.append({'procedure': proc, 'L': L, **{m: mean.loc[L, m] for m in MODES},
                      **{f'{m}_std': std.loc[L, m] for m in MODES}})
-saved += plots.save_table(pd.DataFrame(rows), fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, pd.DataFrame(rows))
 
 # %% [markdown]
 # ## 4 The paper's numbers, and the scorecard
@@ -120,14 +126,10 @@ print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
 # WR-F2); the claim is the ordering.
 
 # %%
-report.record_finding('WR-F2', PAPER, 'pre-training > truncation > embeddings-only at every depth; '
-                      'the pre-training-truncation gap largest at the smallest depth',
-                      '; '.join(lines), holds, 'wr_f2_init', PRESET, path=OUT / 'findings.csv')
-report.record_outputs(fig_id, 'wr_f2_init',
-                      dict(PRESET=PRESET, DEPTHS=DEPTHS, PROCEDURES=PROCEDURES, SEEDS=SEEDS),
-                      list(students['run_id']) + list(teachers['run_id']), saved,
-                      path=OUT / 'manifest.json')
-print('finding WR-F2 holds' if holds else 'finding WR-F2 does NOT hold')
+nb.publish(dict(PRESET=PRESET, DEPTHS=DEPTHS, PROCEDURES=PROCEDURES, SEEDS=SEEDS),
+           list(students['run_id']) + list(teachers['run_id']), [
+    ('WR-F2', 'pre-training > truncation > embeddings-only at every depth; '
+              'the pre-training-truncation gap largest at the smallest depth', '; '.join(lines), holds)])
 
 # %% [markdown]
 # ## References

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from minilab import analysis, experiments, models, paths, plots, report
+from minilab import analysis, claims, models, notebook_kit
 from minilab.papers import turc2019
 
 # %% tags=["parameters"]
@@ -36,18 +36,15 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, SIZES, SEEDS = 'tiny', [], [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'turc2019'
+nb = notebook_kit.Notebook('wr_f3_depth_width', 'turc2019', PRESET, smoke=SMOKE)
 ORDER = ['PF', 'basic']
 overrides = dict(sizes=SIZES or None, match_tolerance=MATCH, seeds=SEEDS)
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
 
 # %%
-plan, students, _ = experiments.load_runs('wr_depth_width', PRESET, RUNS_ROOT, RERUN and not SMOKE, **overrides)
+plan, students = nb.load('wr_depth_width', 'student', rerun=RERUN, **overrides)
 sizes = list(dict.fromkeys(plan.configs[r]['size'] for r in plan.ids('student')))
 pairs = turc2019.matched_pairs(sizes, tolerance=MATCH)
 budget = {s: turc2019.layer_parameters(*models.parse_size(s)) for s in sizes}
@@ -61,16 +58,21 @@ students[['procedure', 'size', 'seed', 'params', 'test_accuracy']].head()
 # %%
 mean, std = analysis.summarise(students, by='size')
 analysis.require(mean, ORDER, 'wr_depth_width', PRESET, rows=sizes)
+# each pair: deeper - shallower test accuracy paired by seed, mean ± std and
+# 95% interval; a cell at the ceiling or at chance never decides (minilab.claims)
+CLASSES = analysis.num_classes(students['task'].iloc[0])
 lines, deeper_wins, rows = [], {proc: [] for proc in ORDER}, []
 for deep, shallow in pairs:
     cells = []
     row = {'deeper': deep, 'shallower': shallow,
            'deeper_params': budget[deep], 'shallower_params': budget[shallow]}
     for proc in ORDER:
-        gap = mean.loc[deep, proc] - mean.loc[shallow, proc]
-        deeper_wins[proc].append(bool(gap > 0))
+        win = claims.compare(analysis.per_seed(students, procedure=proc, size=deep),
+                             analysis.per_seed(students, procedure=proc, size=shallow), 'deeper - shallower',
+                             num_classes=CLASSES)
+        deeper_wins[proc].append(win)
         cells.append(f'{proc} {analysis.cell(mean, std, deep, proc)} vs '
-                     f'{analysis.cell(mean, std, shallow, proc)} (deeper {gap:+.1f})')
+                     f'{analysis.cell(mean, std, shallow, proc)} ({win})')
         for which, size in (('deeper', deep), ('shallower', shallow)):
             row[f'{proc}_{which}'] = mean.loc[size, proc]
             row[f'{proc}_{which}_std'] = std.loc[size, proc]
@@ -78,11 +80,10 @@ for deep, shallow in pairs:
                  + ', '.join(cells))
     rows.append(row)
 # the paper: depth pays for pre-trained students, and not consistently without pre-training
-pf_depth = all(deeper_wins['PF'])
-basic_depth = all(deeper_wins['basic'])
-holds = bool(pairs) and pf_depth and not basic_depth
-lines.append(f"the deeper model wins: PF {sum(deeper_wins['PF'])}/{len(pairs)} pairs, "
-             f"basic {sum(deeper_wins['basic'])}/{len(pairs)}")
+pf_depth, basic_depth = claims.all_of(deeper_wins['PF']), claims.all_of(deeper_wins['basic'])
+holds = claims.all_of([pf_depth, claims.negation(basic_depth)])
+lines.append(f'the deeper model wins every pair: PF {pf_depth}, basic {basic_depth} '
+             '(the claim: PF holds, basic does not)')
 print('paper: pre-trained students leverage depth better than width; not visible for random init')
 print('\n'.join(lines))
 table = pd.DataFrame(rows)
@@ -114,10 +115,7 @@ for ax, proc in zip(axes[0], ORDER):
     ax.legend(fontsize=8)
 axes[0][0].set_ylabel('test accuracy (%)')
 fig.suptitle(f'WR-F3: depth vs width ({PRESET}, {len(SEEDS)} seeds)')
-fig_id = f'wr_f3_depth_width_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
-saved += plots.save_table(table, fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, table)
 
 # %% [markdown]
 # ## 4 The paper's numbers, and the scorecard
@@ -126,13 +124,10 @@ print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
 # the claim is qualitative.
 
 # %%
-report.record_finding('WR-F3', PAPER, 'at equal non-embedding parameters the deeper student wins '
-                      'with pre-training (PF, every pair); random-init students (basic) show no '
-                      'consistent depth advantage', '; '.join(lines), holds, 'wr_f3_depth_width',
-                      PRESET, path=OUT / 'findings.csv')
-report.record_outputs(fig_id, 'wr_f3_depth_width', dict(PRESET=PRESET, SIZES=sizes, MATCH=MATCH, SEEDS=SEEDS),
-                      list(students['run_id']), saved, path=OUT / 'manifest.json')
-print('finding WR-F3 holds' if holds else 'finding WR-F3 does NOT hold')
+nb.publish(dict(PRESET=PRESET, SIZES=sizes, MATCH=MATCH, SEEDS=SEEDS), list(students['run_id']), [
+    ('WR-F3', 'at equal non-embedding parameters the deeper student wins with pre-training (PF, every '
+              'pair); random-init students (basic) show no consistent depth advantage',
+     '; '.join(lines), holds)])
 
 # %% [markdown]
 # ## References

@@ -23,7 +23,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import analysis, experiments, paths, plots, report
+from minilab import analysis, claims, notebook_kit, paths
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -37,11 +37,8 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, SIZES, SEEDS = 'tiny', ['tiny', 'mini'], [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'turc2019'
+nb = notebook_kit.Notebook('wr_f4_main_result', 'turc2019', PRESET, smoke=SMOKE)
 ORDER = ['basic', 'D', 'PF', 'PD']
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
@@ -54,8 +51,8 @@ plots.use_style()
 students, teachers = {}, {}
 for task in TASKS:
     print(f'{task}:', end=' ')
-    _, students[task], teachers[task] = experiments.load_runs(
-        'wr_main', PRESET, RUNS_ROOT, RERUN and not SMOKE, task=task, sizes=SIZES, seeds=SEEDS)
+    _, students[task], teachers[task] = nb.load('wr_main', 'student', 'teacher', rerun=RERUN,
+                                                task=task, sizes=SIZES, seeds=SEEDS)
 students[TASKS[0]][['procedure', 'size', 'seed', 'params', 'dev_accuracy', 'test_accuracy']].head()
 
 # %% [markdown]
@@ -76,32 +73,27 @@ tables = {task: size_table(students[task], teachers[task]['test_accuracy'].iloc[
 pd.concat({task: table.round(2) for task, (table, _) in tables.items()})
 
 # %%
-# the paper's claim, size by size: is the measured ordering PD > PF > D > basic?
-def ordering(row):
-    return ' > '.join(sorted(ORDER, key=lambda p: -row[p]))
-
-
-# smallest student within 1 point of the teacher, under PD and under D
-def smallest_within(table, proc, margin=1.0):
-    ok = [s for s in table.index if table.loc[s, proc] >= table.loc[s, 'teacher'] - margin]
-    return ok[0] if ok else None
-
-
-lines, holds_everywhere = [], True
+# the paper's claim, size by size: PD > PF > D > basic, each step test accuracy
+# paired by seed (mean ± std, 95% interval); a cell at the ceiling or at
+# chance never decides (minilab.claims)
+lines, ordered = [], []
 for task, (table, spread) in tables.items():
     for size in table.index:
         row = table.loc[size]
-        holds = row['PD'] > row['PF'] > row['D'] > row['basic']
-        holds_everywhere &= holds
+        steps = claims.chain(analysis.scores_by(students[task], 'procedure', size=size), 'PD > PF > D > basic',
+                             num_classes=analysis.num_classes(task))
+        ordered.append(claims.all_of(steps))
         cells = ', '.join(f"{p} {row[p]:.1f}±{spread.loc[size, p]:.1f}" for p in ORDER)
-        lines.append(f'{task} {size}: {ordering(row)} ({cells}) -> '
-                     f'{"holds" if holds else "does not hold"}')
+        lines.append(f'{task} {size}: {claims.ordering(row[ORDER])} ({cells}); '
+                     + '; '.join(map(str, steps)) + f' -> {ordered[-1]}')
+    # the smallest student within 1 point of the teacher, under PD and under D
     teacher_params = teachers[task]['params'].iloc[0]
     for proc in ('PD', 'D'):
-        s = smallest_within(table, proc)
+        s = claims.smallest_within(table[proc], table['teacher'], margin=1.0)
         print(f'{task}: {proc}: smallest student within 1 point of the teacher '
               f'({table["teacher"].iloc[0]:.1f}): '
               + (f'{s} ({teacher_params / table.loc[s, "params"]:.1f}x fewer parameters)' if s else 'none'))
+holds_everywhere = claims.all_of(ordered)
 print('paper: PD > PF > D > basic at every size')
 print('\n'.join(lines))
 
@@ -109,8 +101,7 @@ print('\n'.join(lines))
 # what these runs cost, from their records (training only; pre-training and the
 # teacher are shared stages with their own records)
 for task in TASKS:
-    pretraining = experiments.results('wr_main', PRESET, kind='pretrain', root=RUNS_ROOT,
-                                      task=task, sizes=SIZES, seeds=SEEDS)
+    pretraining = nb.results('wr_main', 'pretrain', task=task, sizes=SIZES, seeds=SEEDS)
     cost = students[task].groupby('procedure')['time_train_seconds'].agg(['count', 'sum', 'mean'])
     print(f"{task}: student runs: {cost['count'].sum()} runs, {cost['sum'].sum():.0f} s of training; "
           f"MLM pre-training {pretraining['time_train_seconds'].sum():.0f} s "
@@ -132,12 +123,9 @@ for ax, (task, (table, spread)) in zip(axes[0], tables.items()):
     ax.set_ylabel('test accuracy (%)')
     ax.set_title(f'{task}: basic / D / PF / PD ({PRESET}, {len(SEEDS)} seeds)')
     ax.legend(ncol=3, fontsize=8)
-fig_id = f'wr_f4_main_result_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
 out_table = pd.concat({task: table.assign(**{f'{p}_std': spread[p] for p in ORDER})
                        for task, (table, spread) in tables.items()}, names=['task', 'size'])
-saved += plots.save_table(out_table.reset_index(), fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, out_table.reset_index())
 
 # %% [markdown]
 # ## 4 The paper's numbers, and the scorecard
@@ -152,15 +140,9 @@ reference = pd.read_csv(paths.REFERENCE / 'turc2019.csv')
 reference[reference['id'] == 'WR-F4']
 
 # %%
-findings = OUT / 'findings.csv'
-report.record_finding('WR-F4', PAPER, 'PD > PF > D > basic at every student size',
-                      '; '.join(lines), holds_everywhere, 'wr_f4_main_result', PRESET,
-                      path=findings)
 run_ids = [rid for task in TASKS for rid in list(students[task]['run_id']) + list(teachers[task]['run_id'])]
-report.record_outputs(fig_id, 'wr_f4_main_result',
-                      dict(PRESET=PRESET, TASKS=TASKS, SIZES=SIZES, SEEDS=SEEDS),
-                      run_ids, saved, path=OUT / 'manifest.json')
-print('finding WR-F4 holds' if holds_everywhere else 'finding WR-F4 does NOT hold at every size')
+nb.publish(dict(PRESET=PRESET, TASKS=TASKS, SIZES=SIZES, SEEDS=SEEDS), run_ids, [
+    ('WR-F4', 'PD > PF > D > basic at every student size', '; '.join(lines), holds_everywhere)])
 
 # %% [markdown]
 # ## References

@@ -17,9 +17,8 @@
 
 # %%
 import matplotlib.pyplot as plt
-import pandas as pd
 
-from minilab import analysis, experiments, paths, plots, report
+from minilab import analysis, claims, notebook_kit, plots
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -33,19 +32,15 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, SIZE, TRANSFER_SIZES, SEEDS = 'tiny', 'tiny', [100, 300], [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'turc2019'
+nb = notebook_kit.Notebook('wr_f5_transfer_size', 'turc2019', PRESET, smoke=SMOKE)
 ORDER = ['basic', 'D', 'PF', 'PD']
 overrides = dict(sizes=[SIZE], transfer_sizes=TRANSFER_SIZES, seeds=SEEDS)
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
 
 # %%
-plan, students, teachers = experiments.load_runs('wr_transfer', PRESET, RUNS_ROOT, RERUN and not SMOKE,
-                                             **overrides)
+plan, students, teachers = nb.load('wr_transfer', 'student', 'teacher', rerun=RERUN, **overrides)
 teacher_acc = teachers['test_accuracy'].iloc[0]
 # the transfer set of each distilled run; basic / PF have none (flat references)
 students['transfer_size'] = students['run_id'].map(
@@ -73,19 +68,35 @@ table.round(2)
 small, large = sizes[0], sizes[-1]
 pf = flat_mean.get('PF')
 rise = {p: mean.loc[large, p] - mean.loc[small, p] for p in ('D', 'PD')}
-spread_over_sizes = {p: mean[p].max() - mean[p].min() for p in ('D', 'PD')}
+spread_over_sizes = {p: claims.value_range(mean[p]) for p in ('D', 'PD')}
+# each claimed difference: test accuracy paired by seed (PF and basic runs have
+# the same seeds), mean ± std and 95% interval; a cell at the ceiling or at
+# chance never decides (minilab.claims)
+CLASSES = analysis.num_classes(students['task'].iloc[0])
+by_size = {p: analysis.scores_by(distilled, 'transfer_size', procedure=p) for p in ('D', 'PD')}
+pf_seed = analysis.per_seed(students, procedure='PF')
+ranges = {p: distilled[distilled['procedure'] == p].pivot_table(index='seed', columns='transfer_size',
+                                                                  values='test_accuracy')
+          for p in ('D', 'PD')}
 checks = {
-    'D below PF at the smallest transfer set': mean.loc[small, 'D'] < pf,
-    'PD >= max(PF, D) at every size': bool(all(mean.loc[n, 'PD'] >= max(pf, mean.loc[n, 'D']) for n in sizes)),
-    'PD flatter than D (smaller range over sizes)': spread_over_sizes['PD'] < spread_over_sizes['D'],
+    'D rises with |D_T|': [claims.rises(sizes, by_size['D'], num_classes=CLASSES)],
+    'D below PF at the smallest transfer set': [
+        claims.compare(pf_seed, by_size['D'][small], f'PF - D at {small}', num_classes=CLASSES)],
+    'PD >= max(PF, D) at every size': [
+        c for n in sizes for c in (claims.compare(by_size['PD'][n], pf_seed, f'PD - PF at {n}', num_classes=CLASSES),
+                                   claims.compare(by_size['PD'][n], by_size['D'][n], f'PD - D at {n}',
+                                                  num_classes=CLASSES))],
+    'PD flatter than D (smaller range over sizes)': [claims.compare(
+        ranges['D'].max(axis=1) - ranges['D'].min(axis=1), ranges['PD'].max(axis=1) - ranges['PD'].min(axis=1),
+        'D range - PD range', num_classes=CLASSES, cells=list(mean['D']) + list(mean['PD']))],
 }
 lines = [', '.join(f"{n}: D {analysis.cell(mean, std, n, 'D')} PD {analysis.cell(mean, std, n, 'PD')}"
                    for n in sizes),
          f"PF {pf:.1f}±{flat_std.get('PF', float('nan')):.1f}, basic {flat_mean.get('basic'):.1f}",
          f"rise {small}->{large}: D {rise['D']:+.1f}, PD {rise['PD']:+.1f}; "
          f"range: D {spread_over_sizes['D']:.1f}, PD {spread_over_sizes['PD']:.1f}"]
-lines += [f"{name}: {'yes' if ok else 'no'}" for name, ok in checks.items()]
-holds = all(checks.values())
+lines += [f"{name}: {claims.all_of(parts)} ({'; '.join(map(str, parts))})" for name, parts in checks.items()]
+holds = claims.all_of(claims.all_of(parts) for parts in checks.values())
 print('paper: D steep and below PF for small D_T; PD >= max(PF, D) everywhere, flatter')
 print('\n'.join(lines))
 
@@ -99,13 +110,10 @@ ax.set_xscale('log')
 ax.set_xticks(sizes, [str(n) for n in sizes])
 ax.set_xlabel('unlabeled transfer examples |D_T|')
 ax.set_title(f'WR-F5: transfer-set size, student {SIZE} ({PRESET}, {len(SEEDS)} seeds)')
-fig_id = f'wr_f5_transfer_size_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
 out = table.copy()
 for proc in ('D', 'PD'):
     out[f'{proc}_std'] = std[proc]
-saved += plots.save_table(out.reset_index(), fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, out.reset_index())
 
 # %% [markdown]
 # ## 4 The paper's numbers, and the scorecard
@@ -116,14 +124,10 @@ print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
 # (unverified; not used as a target).
 
 # %%
-report.record_finding('WR-F5', PAPER, 'D rises with |D_T| and is below PF for small |D_T|; '
-                      'PD >= max(PF, D) at every |D_T| and flatter than D',
-                      '; '.join(lines), holds, 'wr_f5_transfer_size', PRESET, path=OUT / 'findings.csv')
-report.record_outputs(fig_id, 'wr_f5_transfer_size',
-                      dict(PRESET=PRESET, SIZE=SIZE, TRANSFER_SIZES=TRANSFER_SIZES, SEEDS=SEEDS),
-                      list(students['run_id']) + list(teachers['run_id']), saved,
-                      path=OUT / 'manifest.json')
-print('finding WR-F5 holds' if holds else 'finding WR-F5 does NOT hold')
+nb.publish(dict(PRESET=PRESET, SIZE=SIZE, TRANSFER_SIZES=TRANSFER_SIZES, SEEDS=SEEDS),
+           list(students['run_id']) + list(teachers['run_id']), [
+    ('WR-F5', 'D rises with |D_T| and is below PF for small |D_T|; '
+              'PD >= max(PF, D) at every |D_T| and flatter than D', '; '.join(lines), holds)])
 
 # %% [markdown]
 # ## References

@@ -18,9 +18,8 @@
 
 # %%
 import matplotlib.pyplot as plt
-import pandas as pd
 
-from minilab import analysis, experiments, paths, plots, report
+from minilab import analysis, claims, notebook_kit, plots
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -34,18 +33,14 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, SIZE, DOMAINS, SEEDS = 'tiny', 'tiny', ['movies', 'electronics'], [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'turc2019'
+nb = notebook_kit.Notebook('wr_f6_domain', 'turc2019', PRESET, smoke=SMOKE)
 overrides = dict(sizes=[SIZE], transfer_domains=DOMAINS, seeds=SEEDS)
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
 
 # %%
-plan, students, teachers = experiments.load_runs('wr_domain', PRESET, RUNS_ROOT, RERUN and not SMOKE,
-                                             **overrides)
+plan, students, teachers = nb.load('wr_domain', 'student', 'teacher', rerun=RERUN, **overrides)
 teacher_acc = teachers['test_accuracy'].iloc[0]
 # the transfer domain (or pool, at paper scale) of each distilled run
 def transfer_of(rid):
@@ -77,11 +72,22 @@ table.round(2)
 home, shifted = domains[0], domains[1:]
 drop = {p: mean.loc[home, p] - mean.loc[shifted, p].mean() for p in ('D', 'PD')}
 worst = {p: mean.loc[home, p] - mean.loc[shifted, p].min() for p in ('D', 'PD')}
-holds = bool(drop['D'] > drop['PD'])
+# seed by seed: each procedure's drop (home minus the mean over the other
+# domains), D's drop - PD's drop with its 95% interval; a cell at the
+# ceiling or at chance never decides (minilab.claims)
+by_seed = {p: distilled[distilled['procedure'] == p].pivot_table(index='seed', columns='transfer',
+                                                                  values='test_accuracy')
+           for p in ('D', 'PD')}
+seed_drop = {p: t[home] - t[shifted].mean(axis=1) for p, t in by_seed.items()}
+costs_more = claims.compare(seed_drop['D'], seed_drop['PD'], "D's drop - PD's drop",
+                            num_classes=analysis.num_classes(students['task'].iloc[0]),
+                            cells=list(mean['D']) + list(mean['PD']))
+holds = costs_more.verdict
 lines = [', '.join(f"{d}: D {analysis.cell(mean, std, d, 'D')} PD {analysis.cell(mean, std, d, 'PD')}"
                    for d in domains),
          f"mean drop from {home} to the other domains: D {drop['D']:.1f}, PD {drop['PD']:.1f}; "
          f"largest drop: D {worst['D']:.1f}, PD {worst['PD']:.1f}",
+         f'by seed: {costs_more}',
          f"PF {flat_mean.get('PF', float('nan')):.1f}, basic {flat_mean.get('basic', float('nan')):.1f}"]
 print('paper: D degrades more than PD when the transfer domain moves away')
 print('\n'.join(lines))
@@ -96,13 +102,10 @@ plots.plot_sweep(ax, x, mean, std, flat_mean, teacher_acc)
 ax.set_xticks(x, domains)
 ax.set_xlabel('transfer-set domain (less similar to the labeled task ->)')
 ax.set_title(f'WR-F6: transfer-set domain, student {SIZE} ({PRESET}, {len(SEEDS)} seeds)')
-fig_id = f'wr_f6_domain_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
 out = table.copy()
 for proc in ('D', 'PD'):
     out[f'{proc}_std'] = std[proc]
-saved += plots.save_table(out.reset_index(), fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, out.reset_index())
 
 # %% [markdown]
 # ## 4 The paper's numbers, and the scorecard
@@ -111,13 +114,9 @@ print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
 # the claim is qualitative.
 
 # %%
-report.record_finding('WR-F6', PAPER, 'a less similar transfer domain costs D more than PD',
-                      '; '.join(lines), holds, 'wr_f6_domain', PRESET, path=OUT / 'findings.csv')
-report.record_outputs(fig_id, 'wr_f6_domain',
-                      dict(PRESET=PRESET, SIZE=SIZE, DOMAINS=DOMAINS, SEEDS=SEEDS),
-                      list(students['run_id']) + list(teachers['run_id']), saved,
-                      path=OUT / 'manifest.json')
-print('finding WR-F6 holds' if holds else 'finding WR-F6 does NOT hold')
+nb.publish(dict(PRESET=PRESET, SIZE=SIZE, DOMAINS=DOMAINS, SEEDS=SEEDS),
+           list(students['run_id']) + list(teachers['run_id']), [
+    ('WR-F6', 'a less similar transfer domain costs D more than PD', '; '.join(lines), holds)])
 
 # %% [markdown]
 # ## References

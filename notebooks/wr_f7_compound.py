@@ -19,7 +19,7 @@
 # %%
 import matplotlib.pyplot as plt
 
-from minilab import analysis, experiments, paths, plots, report
+from minilab import analysis, claims, notebook_kit
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -32,19 +32,15 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, SIZES, SEEDS = 'tiny', ['tiny', 'mini'], [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'turc2019'
+nb = notebook_kit.Notebook('wr_f7_compound', 'turc2019', PRESET, smoke=SMOKE)
 ORDER = ['D', 'PF', 'PD']
 overrides = dict(sizes=SIZES, seeds=SEEDS)
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
 
 # %%
-plan, students, teachers = experiments.load_runs('wr_compound', PRESET, RUNS_ROOT, RERUN and not SMOKE,
-                                             **overrides)
+plan, students, teachers = nb.load('wr_compound', 'student', 'teacher', rerun=RERUN, **overrides)
 teacher_acc = teachers['test_accuracy'].iloc[0]
 students[['procedure', 'size', 'seed', 'test_accuracy']].head()
 
@@ -56,12 +52,17 @@ mean, std = analysis.summarise(students, by='size')
 sizes = list(students.sort_values('params')['size'].unique())
 analysis.require(mean, ORDER, 'wr_compound', PRESET)
 mean, std = mean.reindex(sizes)[ORDER], std.reindex(sizes)[ORDER]
-lines, holds = [], True
+# each step of PD > PF > D: test accuracy paired by seed, mean ± std and 95%
+# interval; a cell at the ceiling or at chance never decides (minilab.claims)
+CLASSES = analysis.num_classes(students['task'].iloc[0])
+lines, ordered = [], []
 for size in sizes:
-    ok = bool(mean.loc[size, 'PD'] > mean.loc[size, 'PF'] > mean.loc[size, 'D'])
-    holds &= ok
+    steps = claims.chain(analysis.scores_by(students, 'procedure', size=size), 'PD > PF > D',
+                         num_classes=CLASSES)
+    ordered.append(claims.all_of(steps))
     lines.append(f'{size}: ' + ', '.join(f'{p} {analysis.cell(mean, std, size, p)}' for p in ORDER)
-                 + f" -> {'holds' if ok else 'does not hold'}")
+                 + '; ' + '; '.join(map(str, steps)) + f' -> {ordered[-1]}')
+holds = claims.all_of(ordered)
 print('paper: PD > PF > D with one unlabeled pool for both pre-training and distillation')
 print('\n'.join(lines))
 mean.assign(teacher=teacher_acc).round(2)
@@ -80,13 +81,10 @@ ax.set_xlabel('student size')
 ax.set_ylabel('test accuracy (%)')
 ax.set_title(f'WR-F7: one pool for MLM and distillation ({PRESET}, {len(SEEDS)} seeds)')
 ax.legend(fontsize=8)
-fig_id = f'wr_f7_compound_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
 out = mean.copy()
 for proc in ORDER:
     out[f'{proc}_std'] = std[proc]
-saved += plots.save_table(out.reset_index(), fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, out.reset_index())
 
 # %% [markdown]
 # ## 4 The paper's numbers, and the scorecard
@@ -95,12 +93,8 @@ print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
 # the claim is the ordering.
 
 # %%
-report.record_finding('WR-F7', PAPER, 'with one unlabeled pool for MLM and distillation, PD > PF > D',
-                      '; '.join(lines), holds, 'wr_f7_compound', PRESET, path=OUT / 'findings.csv')
-report.record_outputs(fig_id, 'wr_f7_compound', dict(PRESET=PRESET, SIZES=SIZES, SEEDS=SEEDS),
-                      list(students['run_id']) + list(teachers['run_id']), saved,
-                      path=OUT / 'manifest.json')
-print('finding WR-F7 holds' if holds else 'finding WR-F7 does NOT hold')
+nb.publish(dict(PRESET=PRESET, SIZES=SIZES, SEEDS=SEEDS), list(students['run_id']) + list(teachers['run_id']), [
+    ('WR-F7', 'with one unlabeled pool for MLM and distillation, PD > PF > D', '; '.join(lines), holds)])
 
 # %% [markdown]
 # ## References

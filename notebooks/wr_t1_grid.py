@@ -21,8 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from minilab import experiments, models, paths, plots, report, runs
-from minilab.runs import MissingRunsError
+from minilab import claims, experiments, models, notebook_kit, paths, runs
 
 # %% tags=["parameters"]
 PRESET: str = "mini"  # experiment preset: tiny, mini or paper
@@ -35,10 +34,7 @@ SMOKE: bool = False  # True: read the tiny fixture run in tests/fixtures, write 
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET = 'tiny'
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'turc2019'
-plots.use_style()
+nb = notebook_kit.Notebook('wr_t1_grid', 'turc2019', PRESET, smoke=SMOKE)
 
 # %% [markdown]
 # ## 1 Load the saved run
@@ -47,13 +43,7 @@ plots.use_style()
 # depend on them) on fixed-length inputs; `minilab run wr_grid` makes it.
 
 # %%
-plan = experiments.build_plan('wr_grid', PRESET)
-if RERUN and not SMOKE:
-    plan.execute()
-(rid,) = plan.ids()
-if not (runs.is_done(PAPER, rid, RUNS_ROOT)):
-    raise MissingRunsError(f'no saved run {rid}: run `minilab run wr_grid --preset {PRESET}`')
-record = runs.load_record(PAPER, rid, RUNS_ROOT)
+plan, rid, record = nb.load_record('wr_grid', rerun=RERUN)
 config = record['config']
 rows = pd.DataFrame(record['metrics']['grid'])
 batches = config['batch_sizes']
@@ -90,12 +80,12 @@ lines = []
 Hs, Ls = sorted(grid['H'].unique()), sorted(grid['L'].unique())
 ne = grid.pivot(index='L', columns='H', values='non_embedding_params')
 per_layer = (ne.diff().iloc[1:] if len(Ls) > 1 else ne)  # params added by one more layer
-linear_in_L = bool((per_layer.nunique() <= 1).all()) if len(Ls) > 1 else True
+linear_in_L = claims.every(claims.equal_steps(ne[H]) for H in Hs)
 h_exp = np.polyfit(np.log(Hs), np.log(per_layer.iloc[0].values), 1)[0] if len(Hs) > 1 else float('nan')
 lines.append(f'parameters per layer grow as H^{h_exp:.2f} (paper: ~H^2); linear in L: {linear_in_L}')
 # (b) latency grows with depth at every width
 lat = grid.pivot(index='L', columns='H', values='ms_per_example_b1')
-monotone_L = bool((lat.diff().iloc[1:] > 0).all().all()) if len(Ls) > 1 else True
+monotone_L = claims.every(claims.increasing(lat[H]) for H in Hs)
 lines.append(f'batch-1 latency grows with L at every H: {monotone_L}')
 # (c) equal parameters: is the shallower, wider model faster?
 pairs = []
@@ -103,11 +93,12 @@ for a in grid.itertuples():
     for b in grid.itertuples():
         if a.L < b.L and a.H > b.H and abs(a.params / b.params - 1) <= MATCH:
             pairs.append((a.size, b.size, a.ms_per_example_b1, b.ms_per_example_b1))
-faster = [p for p in pairs if p[2] < p[3]]
+faster = [p for p in pairs if claims.below(p[2], p[3])]
 lines.append(f'{len(faster)}/{len(pairs)} parameter-matched pairs (within {MATCH:.0%}): '
              'the shallow-wide model is faster at batch 1'
              + ''.join(f'; {a} {ta:.2f} ms vs {b} {tb:.2f} ms' for a, b, ta, tb in pairs[:4]))
-holds = monotone_L and linear_in_L and len(pairs) > 0 and len(faster) == len(pairs)
+# exact counts and one timing run, no seeds: the verdict is holds or does not hold
+holds = monotone_L and linear_in_L and claims.every(claims.below(ta, tb) for _, _, ta, tb in pairs)
 print('\n'.join(lines))
 pd.DataFrame(pairs, columns=['shallow-wide', 'deep-narrow', 'ms (shallow)', 'ms (deep)'])
 
@@ -131,15 +122,12 @@ for ax in axes:
 axes[0].legend(fontsize=8)
 fig.suptitle(f'WR-T1 student grid ({PRESET}): latency on this machine, '
              f"sequence length {config['max_length']}")
-fig_id = f'wr_t1_grid_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
 out = grid[['size', 'L', 'H', 'params', 'non_embedding_params', 'ms_per_example_b1',
             f'ms_per_example_b{BATCH}', 'speedup_b1', f'speedup_b{BATCH}']]
 out = pd.concat([out, pd.DataFrame([{**{k: teacher[k] for k in out.columns if k in teacher},
                                      'size': f"teacher {teacher['size']}",
                                      'speedup_b1': 1.0, f'speedup_b{BATCH}': 1.0}])])
-saved += plots.save_table(out, fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, out)
 
 # %% [markdown]
 # ## 4 The paper's sizes, computed exactly
@@ -156,8 +144,8 @@ print('named: ' + ', '.join(f"BERT-{name.title()} L{L}/H{H} {models.bert_paramet
                             for name, (L, H) in models.PAPER_NAMED.items()))
 print(f'BERT-Large (L24/H1024): {models.bert_parameter_count(24, 1024) / 1e6:.1f}M')
 paper_rid = experiments.build_plan('wr_grid', 'paper').ids()[0]
-if runs.is_done(PAPER, paper_rid, RUNS_ROOT):
-    measured = pd.DataFrame(runs.load_record(PAPER, paper_rid, RUNS_ROOT)['metrics']['grid'])
+if runs.is_done(nb.paper, paper_rid, nb.runs_root):
+    measured = pd.DataFrame(runs.load_record(nb.paper, paper_rid, nb.runs_root)['metrics']['grid'])
     print('measured latency at paper sizes (ms per example, batch 1):')
     display(measured.pivot(index='L', columns='H', values='ms_per_example_b1').round(1))
 paper
@@ -173,12 +161,9 @@ paper
 reference = pd.read_csv(paths.REFERENCE / 'turc2019.csv')
 published = reference[reference['id'] == 'WR-T1']
 print(published if len(published) else 'reference/turc2019.csv has no WR-T1 numbers (speed-ups NOT FOUND)')
-report.record_finding('WR-T1', PAPER, 'params ~ L*H^2; latency grows with L; '
-                      'at equal params shallow-wide is faster than deep-narrow',
-                      '; '.join(lines), holds, 'wr_t1_grid', PRESET, path=OUT / 'findings.csv')
-report.record_outputs(fig_id, 'wr_t1_grid', dict(PRESET=PRESET, BATCH=BATCH, MATCH=MATCH),
-                      [rid], saved, path=OUT / 'manifest.json')
-print('finding WR-T1 holds' if holds else 'finding WR-T1 does NOT hold')
+nb.publish(dict(PRESET=PRESET, BATCH=BATCH, MATCH=MATCH), [rid], [
+    ('WR-T1', 'params ~ L*H^2; latency grows with L; at equal params shallow-wide is faster than deep-narrow',
+     '; '.join(lines), holds)])
 
 # %% [markdown]
 # ## References

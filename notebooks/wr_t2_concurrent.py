@@ -28,7 +28,7 @@
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from minilab import analysis, experiments, paths, plots, report
+from minilab import analysis, claims, experiments, notebook_kit, paths, plots
 from minilab.papers import turc2019
 
 # %% tags=["parameters"]
@@ -42,20 +42,17 @@ SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
     PRESET, SEEDS = 'tiny', [0]
-RUNS_ROOT = paths.FIXTURES / 'runs' if SMOKE else paths.RUNS
-OUT = paths.BUILD / 'smoke' if SMOKE else paths.RESULTS
-PAPER = 'turc2019'
+nb = notebook_kit.Notebook('wr_t2_concurrent', 'turc2019', PRESET, smoke=SMOKE)
 # the published row each of the kit's rows stands for (reference/turc2019.csv)
 PUBLISHED = {'PF': 'PF6', 'PD': 'PD6', 'PKD': 'BERT6-PKD', 'DistilBERT': 'DistilBERT6'}
 overrides = dict(systems=SYSTEMS, seeds=SEEDS)
-plots.use_style()
 
 # %% [markdown]
 # ## 1 Load saved runs
 
 # %%
-plan, students, teachers = experiments.load_runs('wr_concurrent', PRESET, RUNS_ROOT, RERUN and not SMOKE,
-                                             **overrides)
+plan, students, teachers = nb.load('wr_concurrent', 'student', 'teacher', rerun=RERUN, require=['student'],
+                                   **overrides)
 # PKD-like runs are PD runs and DistilBERT-like runs PF runs: the plan names the rows
 students['system'] = students['run_id'].map(
     turc2019.concurrent_systems(experiments.params('wr_concurrent', PRESET, **overrides)))
@@ -75,18 +72,20 @@ kit = pd.DataFrame({'test accuracy': mean.loc[size, SYSTEMS], 'std': std.loc[siz
 concurrent = [s for s in ('PKD', 'DistilBERT') if s in SYSTEMS]
 lines = [f'{size}: ' + ', '.join(f'{s} {analysis.cell(mean, std, size, s)}' for s in SYSTEMS)
          + f' (teacher {teacher_acc:.1f})']
-# the paper: PF within a point of (or above) PKD and DistilBERT; PD at least as good as them
-pf_competitive = [bool(kit.loc['PF', 'test accuracy'] >= kit.loc[s, 'test accuracy'] - 1) for s in concurrent]
-pd_at_least = [bool(kit.loc['PD', 'test accuracy'] >= kit.loc[s, 'test accuracy']) for s in concurrent]
+# the paper: PF within a point of (or above) PKD and DistilBERT; PD at least as
+# good as them. Each difference: test accuracy paired by seed, mean ± std and
+# 95% interval; a cell at the ceiling or at chance never decides (minilab.claims)
 testable = {'PF', 'PD'} <= set(SYSTEMS) and bool(concurrent)
+holds = 'inconclusive'
 if testable:
-    lines.append('PF within 1 point of ' + ', '.join(
-        f"{s}: {'yes' if ok else 'no'} ({kit.loc['PF', 'test accuracy'] - kit.loc[s, 'test accuracy']:+.1f})"
-        for s, ok in zip(concurrent, pf_competitive)))
-    lines.append('PD >= ' + ', '.join(
-        f"{s}: {'yes' if ok else 'no'} ({kit.loc['PD', 'test accuracy'] - kit.loc[s, 'test accuracy']:+.1f})"
-        for s, ok in zip(concurrent, pd_at_least)))
-holds = testable and all(pf_competitive) and all(pd_at_least)
+    scores, classes = analysis.scores_by(students, 'system'), analysis.num_classes(students['task'].iloc[0])
+    pf_competitive = [claims.compare(scores['PF'], scores[s], f'PF - {s}', bound=-1.0, num_classes=classes)
+                      for s in concurrent]
+    pd_at_least = [claims.compare(scores['PD'], scores[s], f'PD - {s}', num_classes=classes)
+                   for s in concurrent]
+    lines.append('PF within 1 point: ' + '; '.join(map(str, pf_competitive)))
+    lines.append('PD at least as good: ' + '; '.join(map(str, pd_at_least)))
+    holds = claims.all_of(pf_competitive + pd_at_least)
 print('paper: PF competitive with PKD and DistilBERT; PD adds a further gain')
 print('\n'.join(lines))
 kit.round(2)
@@ -137,25 +136,19 @@ axes[1].set_ylim(75, 95)
 axes[1].set_ylabel('GLUE test score')
 axes[1].set_title('published (TinyBERT Table 1; no PF row found)')
 axes[1].legend(fontsize=8)
-fig_id = f'wr_t2_concurrent_{PRESET}'
-saved = plots.save_fig(fig, fig_id, PAPER, root=OUT / 'figures')
 # measured numbers only: the published ones stay in reference/
-saved += plots.save_table(kit.assign(teacher=teacher_acc).reset_index(), fig_id, PAPER, root=OUT / 'tables')
-print('\n'.join(str(p.relative_to(paths.ROOT)) for p in saved))
+nb.save(fig, kit.assign(teacher=teacher_acc).reset_index())
 
 # %% [markdown]
 # ## 5 The scorecard
 
 # %%
-if testable:
-    report.record_finding('WR-T2', PAPER, 'PF within 1 point of (or above) the PKD-like and DistilBERT-like '
-                          'students; PD >= both', '; '.join(lines), holds, 'wr_t2_concurrent', PRESET,
-                          path=OUT / 'findings.csv')
-report.record_outputs(fig_id, 'wr_t2_concurrent', dict(PRESET=PRESET, SYSTEMS=SYSTEMS, SEEDS=SEEDS),
-                      list(students['run_id']) + list(teachers['run_id']), saved,
-                      path=OUT / 'manifest.json')
-print(('finding WR-T2 holds' if holds else 'finding WR-T2 does NOT hold') if testable
-      else 'finding WR-T2 not tested: it needs PF, PD and PKD or DistilBERT')
+finding = ('WR-T2', 'PF within 1 point of (or above) the PKD-like and DistilBERT-like students; PD >= both',
+           '; '.join(lines), holds)
+nb.publish(dict(PRESET=PRESET, SYSTEMS=SYSTEMS, SEEDS=SEEDS),
+           list(students['run_id']) + list(teachers['run_id']), [finding] if testable else [])
+if not testable:
+    print('finding WR-T2 not tested: it needs PF, PD and PKD or DistilBERT')
 
 # %% [markdown]
 # ## References

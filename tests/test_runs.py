@@ -180,7 +180,7 @@ def test_record_finding_inserts_then_replaces(tmp_path):
         rows = list(csv.DictReader(f))
     assert [(r['id'], r['preset']) for r in rows] == [('WR-F1', 'mini'), ('WR-F4', 'mini'),
                                                       ('WR-F4', 'tiny')]
-    assert rows[1]['measured'] == '89 < 90' and rows[1]['holds'] == 'no'
+    assert rows[1]['measured'] == '89 < 90' and rows[1]['holds'] == 'does not hold'
     assert rows[0]['measured'] == 'a, "quoted"'
     assert list(rows[0]) == report.FINDING_COLUMNS
     df = report.load_findings(path)
