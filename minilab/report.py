@@ -67,8 +67,7 @@ def record_finding(finding_id, paper, claim, measured, holds, notebook, preset, 
                      'measured': measured, 'holds': verdict, 'notebook': notebook})
         rows.sort(key=lambda r: (r['paper'], r['id'], r['preset']))
         out = io.StringIO()
-        writer = csv.DictWriter(out, FINDING_COLUMNS, lineterminator='
-')
+        writer = csv.DictWriter(out, FINDING_COLUMNS, lineterminator='\n')
         writer.writeheader()
         writer.writerows(rows)
         atomic_write_text(path, out.getvalue())
