@@ -249,7 +249,7 @@ def params(name, preset='mini', **overrides):
             continue
         if key not in p:
             raise ExperimentError(f'unknown parameter {key!r} for {name}; valid: {", ".join(sorted(p))}')
-        p[key] = None if value is SET_NONE else value
+        p[key] = None if value is SET_NONE else _absolute(value)
     types = param_types(name)
     for key in p:
         p[key] = _check_value(name, preset, key, p[key], types)
@@ -265,6 +265,21 @@ def params(name, preset='mini', **overrides):
     except ValueError as err:
         raise ExperimentError(str(err)) from None
     return p
+
+
+def _absolute(value):
+    """An override naming an existing local file or folder, as an absolute path:
+    a run's config then means the same data from any working directory (a
+    notebook kernel runs in notebooks/); lists are done item by item."""
+    from pathlib import Path
+
+    from minilab.runs import RESERVED_NAMES
+    if isinstance(value, (list, tuple)):
+        return type(value)(_absolute(v) for v in value)
+    if isinstance(value, str) and value and not value.startswith(RESERVED_NAMES) \
+            and not Path(value).is_absolute() and Path(value).exists():
+        return str(Path(value).resolve())
+    return value
 
 
 def build_plan(name, preset='mini', **overrides):

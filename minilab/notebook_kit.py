@@ -11,8 +11,10 @@ computation, the plot, the claims).
                [Finding('MH-T2', 'labeled < hard <= soft <= stagewise', measured, verdict)])
 
 Where it reads: nb.runs_root, the committed runs (results/runs, or $MINILAB_RUNS),
-or the tiny fixture runs of tests/fixtures/runs in smoke mode.
-Where it writes: nb.out, results/ (build/smoke in smoke mode): figures/,
+a user's run store (runs_dir, with the overrides its runs were made with), or
+the tiny fixture runs of tests/fixtures/runs in smoke mode.
+Where it writes: nb.out, results/ (build/smoke in smoke mode, <runs_dir>/reports
+for a user's runs): figures/,
 tables/, findings.csv and manifest.json under it. $MINILAB_OUT overrides it,
 so a test can recompute the scorecard into a temporary folder
 (tests/test_findings.py) without touching results/.
@@ -63,9 +65,15 @@ class Notebook:
     Applies the kit's figure style.
     """
 
-    def __init__(self, name, paper, preset, smoke=False, out=None):
+    def __init__(self, name, paper, preset, smoke=False, out=None, runs_dir='', overrides=None):
         self.name, self.paper, self.preset, self.smoke = name, paper, preset, bool(smoke)
-        self.runs_root = paths.FIXTURES / 'runs' if self.smoke else paths.RUNS
+        self.overrides = dict(overrides or {})  # the overrides the runs were made with
+        if self.smoke:
+            self.runs_root = paths.FIXTURES / 'runs'
+        else:  # a user's run store (`minilab run --runs-dir`), else the kit's
+            self.runs_root = Path(runs_dir) if runs_dir else paths.RUNS
+        if out is None and runs_dir and not self.smoke and not os.environ.get(OUT_ENV):
+            out = Path(runs_dir) / 'reports'  # a user's figures never land in results/
         self.out = Path(out) if out is not None else output_root(self.smoke)
         self.fig_id = f'{name}_{preset}'
         self.saved = []
@@ -77,14 +85,14 @@ class Notebook:
         """The saved runs of one kind of an experiment's plan (a DataFrame;
         missing runs are absent)."""
         return experiments.results(experiment, self.preset, kind=kind, root=self.runs_root,
-                                   **overrides)
+                                   **{**self.overrides, **overrides})
 
     def load(self, experiment, *kinds, rerun=False, require=None, **overrides):
         """(plan, one DataFrame per kind) of experiment `experiment` at this
         preset. rerun=True trains the missing runs first (never in smoke mode).
         Raises MissingRunsError (reproduce: 'skipped') when a kind of `require`
         (default: every kind) has no saved run."""
-        plan = experiments.build_plan(experiment, self.preset, **overrides)
+        plan = experiments.build_plan(experiment, self.preset, **{**self.overrides, **overrides})
         if rerun and not self.smoke:
             plan.execute()
         frames = [self.results(experiment, kind, **overrides) for kind in kinds]

@@ -107,3 +107,11 @@ def test_a_hub_model_a_package_ships_loads_offline():
     assert models.local_shape(name) == (6, 384)
     assert len(data.load_tokenizer(name)) == 30522
     assert paths.model_source('bert-base-uncased') == 'bert-base-uncased'  # no package: the hub
+
+
+def test_an_override_naming_a_local_path_is_stored_absolute(tmp_path, monkeypatch):
+    (tmp_path / 'my-data').mkdir()
+    (tmp_path / 'my-data' / 'train.tsv').write_text('sentence\tlabel\ngood\t1\n')
+    monkeypatch.chdir(tmp_path)
+    p = experiments.params('wr_main', 'mini', task='my-data', sizes=['tiny'])
+    assert p['task'] == str(tmp_path / 'my-data') and p['sizes'] == ['tiny']
