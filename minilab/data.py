@@ -591,12 +591,7 @@ def resolve_pool(pool, domain=None):
             raise DataError(f'unknown transfer domain {domain!r} of {pool}; '
                             f'valid: {", ".join(world.DOMAIN_ORDER)}, lm')
         return pool
-    where = hubdata.locate(pool)
-    if where.kind == 'path':
-        _check_local_data('transfer pool', pool, valid, need_train=False)
-    else:
-        _check_name('transfer pool', pool, where, valid)
-    return pool
+    return _resolve_unlabeled('transfer pool', pool, valid)
 
 
 def resolve_corpus(source):
@@ -606,12 +601,17 @@ def resolve_corpus(source):
         raise DataError(f'LM corpus {source!r} is not a name; valid offline: {valid}')
     if source == 'world':
         return source
-    where = hubdata.locate(source)
+    return _resolve_unlabeled('LM corpus', source, valid)
+
+
+def _resolve_unlabeled(what, name, valid):
+    """A local file/folder of texts, or a name with a copy in the data directory or on the hub."""
+    where = hubdata.locate(name)
     if where.kind == 'path':
-        _check_local_data('LM corpus', source, valid, need_train=False)
+        _check_local_data(what, name, valid, need_train=False)
     else:
-        _check_name('LM corpus', source, where, valid)
-    return source
+        _check_name(what, name, where, valid)
+    return name
 
 
 def resolve_tokenizer(name_or_path):
