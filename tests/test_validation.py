@@ -255,13 +255,14 @@ def test_local_paths_are_paths_with_or_without_a_slash(capsys, empty_hub_cache, 
                ['transfer_pool=reviews'], ['corpus=corpus.txt'], ['corpus=reviews.csv'],
                ['teacher_init=teacher'], [f'teacher_init={teacher}']):
         dry_run_ok(capsys, *base, '--set', *ok)
-    assert_exit_2_one_line(capsys, base + ['--set', 'task=empty'], "task folder 'empty' has no train.csv")
+    # (an existing path is stored absolute, so the message names it so)
+    assert_exit_2_one_line(capsys, base + ['--set', 'task=empty'], f"task folder '{tmp_path}/empty' has no train.csv")
     assert_exit_2_one_line(capsys, base + ['--set', 'task=reviews2'],
                            "task 'reviews2' is neither a local path nor reachable on the hub")
     assert_exit_2_one_line(capsys, base + ['--set', 'teacher_init=weights'],
-                           "teacher init 'weights' is not a folder with a config.json")
+                           f"teacher init '{tmp_path}/weights' is not a folder with a config.json")
     assert_exit_2_one_line(capsys, base + ['--set', 'tokenizer=empty'],
-                           "tokenizer 'empty' is not a folder with tokenizer files")
+                           f"tokenizer '{tmp_path}/empty' is not a folder with tokenizer files")
     assert_exit_2_one_line(capsys, base + ['--set', 'corpus=corpus.csv'],
                            "LM corpus 'corpus.csv' is not a local path")
 
