@@ -24,7 +24,8 @@
 # 30, which only the smallest students need. The PKD runs (session 6) were
 # distilled from the teacher rebuilt from its config on this machine, with
 # seeded stages: its MLM pre-training ended at loss 1.677 (the saved record:
-# 1.705) and 28/28 on the adjective probe, as the saved one.
+# 1.705) and 28/28 on the adjective probe, as the saved one; fine-tuned, it
+# scored 99.7 on test (the saved teacher record, which the other rows used: 99.95).
 
 # %% [markdown]
 # ## 0 Setup
