@@ -25,10 +25,7 @@ REPRODUCED = [n for n in notebooks.list_notebooks(include_templates=False)
 
 # committed rows the committed runs cannot give back yet, and why: strict, so
 # the marker has to go once the runs are made
-STALE = {
-    'wr_t2_concurrent': 'WR-T2 predates PKD with the patient loss (commit cbee5c9): its PKD runs have '
-                        'new ids and none is saved; `minilab run wr_concurrent --preset mini` makes them',
-}
+STALE = {}
 
 
 def _cases():
