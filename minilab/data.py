@@ -121,12 +121,6 @@ def _must_be_a_task(where, world_tasks=None):
                         f'multi_domain/<domain>, {", ".join(world_tasks or WORLD_TASKS)}')
 
 
-def _looks_local(spec):
-    # 'owner/dataset' is a hub name; a path exists (with or without a slash),
-    # starts like one or carries a data file extension
-    return reading.is_local(spec)
-
-
 def _load_hub(spec, where=None, valid=None):
     from datasets import load_dataset
     where = where or hubdata.locate(spec)

@@ -56,10 +56,6 @@ def time_passes(models, batches, repeats=1, threads=None, warmup=1, per_batch=Fa
     return times
 
 
-def median(values):
-    return statistics.median(values)
-
-
 # -----------------------------------------------------------------------------
 # the grid_latency stage: parameters and latency of every (L, H) of a grid. Latency
 # does not depend on the weights, so the models are random-initialised
@@ -86,7 +82,7 @@ def run_grid_latency(plan, rid, config, progress=False):
             batches = [dict(input_ids=x, attention_mask=torch.ones_like(x))
                        for x in (ids[i:i + b] for i in range(0, n, b))]
             times = time_passes({'model': model}, batches, config['repeats'], config['threads'])
-            row[f'ms_per_example_b{b}'] = 1000 * median(times['model']) / n
+            row[f'ms_per_example_b{b}'] = 1000 * statistics.median(times['model']) / n
         rows.append(row)
         if progress:
             print(row, flush=True)

@@ -1,6 +1,7 @@
 """What every stage does: load its task, save what it trained, build its fit
 arguments and timings. A stage's checkpoint lives in `cache/checkpoints/<run id>`
 (git-ignored; a later stage that needs it rebuilds it through its plan)."""
+import json
 import shutil
 
 from minilab import data, models, paths
@@ -33,6 +34,14 @@ def save_model(model, tokenizer, rid):
 def saved_as(rid):
     """The record's pointer to a stage's saved model: its folder under the cache."""
     return {'checkpoint': str(checkpoint_dir(rid).relative_to(paths.CACHE))}
+
+
+def split_key(config, split):
+    """Which rows of its task a stage's split is (task, sizes, seed, domain, world
+    version, columns), as the teacher-output store's data key."""
+    keys = ('task', 'train_size', 'dev_size', 'test_size', 'data_seed', 'domain', 'world_version',
+            'text_column', 'text_pair_column', 'label_column', 'label_names')
+    return json.dumps({'split': split, **{k: config.get(k) for k in keys}}, sort_keys=True)
 
 
 def load_task(config):

@@ -133,7 +133,7 @@ def run_finetune(plan, rid, config, progress=False):
     if config.get('teacher'):  # "(D)": the fine-tuned teacher's outputs, computed once
         teacher_dir = plan.checkpoint(config['teacher'])
         soft, _ = inference.teacher_outputs(
-            teacher_dir, train, _data_key(config), tokenizer, config['tokenizer'],
+            teacher_dir, train, base.split_key(config, 'train'), tokenizer, config['tokenizer'],
             config['max_length'], ('logits',), pad_to=config['max_length'] if kind == 'span' else None,
             load=lambda d: load_for_task(d, kind, task.num_labels))
         train = inference.with_teacher_columns(train, soft)
@@ -160,12 +160,6 @@ def run_finetune(plan, rid, config, progress=False):
     runs.save_run(plan.paper, config, metrics, history=result['history'],
                   timings=base.timings(result), extra=base.saved_as(rid))
     return rid
-
-
-def _data_key(config):
-    """What the training rows of a finetune config are, for the teacher-output store."""
-    keys = ('task', 'train_size', 'dev_size', 'test_size', 'data_seed', 'domain', 'world_version')
-    return {k: config.get(k) for k in keys}
 
 
 # -----------------------------------------------------------------------------

@@ -41,7 +41,6 @@ Two stage kinds of `minilab.stages.RUNNERS` run here: 'bilstm' (one student,
 one procedure) and 'speed' (parameters and CPU latency).
 """
 import copy
-import json
 import math
 import time
 
@@ -251,12 +250,6 @@ def train_stages(student, config, sets, tokenizer, dev, progress=False):
 # the 'bilstm' stage
 
 
-def _data_key(config, split, size):
-    return json.dumps({'task': config['task'], 'split': split, 'size': size,
-                       'domain': config.get('domain'), 'seed': config.get('data_seed', 0),
-                       'world_version': config.get('world_version')}, sort_keys=True)
-
-
 def new_student(config, num_labels, vocab_size, teacher_dir=None):
     """A BiLSTM of the config's shape; embedding from the teacher's word
     embeddings (config['embedding_projection']: 'pca' or 'random') or random."""
@@ -299,7 +292,7 @@ def run_bilstm(plan, rid, config, progress=False):
         extra['teacher_cache'] = 'miss' if extra['teacher_seconds'] else 'hit'
         sets['repr_dim'] = t['repr'].shape[1]
         sets['transfer'] = _with_targets(inputs, t)
-        dev = _with_targets(dev, targets(dev, _data_key(config, 'dev', config['dev_size'])))
+        dev = _with_targets(dev, targets(dev, base.split_key(config, 'dev')))
         stage_data = {STAGES[s][0] for s in PROCEDURES[config['procedure']]}
         if 'pseudo' in stage_data:  # D_L + the transfer set with the teacher's argmax as label
             from datasets import concatenate_datasets
@@ -307,8 +300,7 @@ def run_bilstm(plan, rid, config, progress=False):
             sets['pseudo'] = concatenate_datasets([labeled, pseudo.cast(labeled.features)])
         if 'mixed' in stage_data:  # v1's half-labeled / half-transfer batches
             from datasets import concatenate_datasets
-            lab = _with_targets(labeled, targets(labeled, _data_key(config, 'train',
-                                                                    config['train_size'])))
+            lab = _with_targets(labeled, targets(labeled, base.split_key(config, 'train')))
             lab = lab.select([i % len(lab) for i in range(max(len(lab), len(inputs)))])
             unl = sets['transfer'].add_column('label', [losses.IGNORE_INDEX] * len(inputs))
             sets['mixed'] = concatenate_datasets([lab, unl.cast(lab.features)])
