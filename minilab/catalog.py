@@ -6,7 +6,8 @@ equal to the paper modules' own (`minilab.experiments.EXPERIMENTS`).
 PRESETS = ('tiny', 'mini', 'paper')
 
 EXPERIMENTS = {  # name -> (paper, presets)
-    'wr_main': ('turc2019', PRESETS + ('quick',)),      # quick: the playground's
+    # quick: the playground's; real: real English at CPU scale (SST-2, MiniLM teacher)
+    'wr_main': ('turc2019', PRESETS + ('quick', 'real')),
     'wr_main_nli': ('turc2019', PRESETS + ('quick',)),
     'wr_grid': ('turc2019', PRESETS),
     'wr_init': ('turc2019', PRESETS),

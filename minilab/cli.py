@@ -174,7 +174,7 @@ def _choose_runs_dir(runs_dir, preset, overrides):
 
 
 # the presets whose runs are the kit's own, committed in results/runs
-SAVED_PRESETS = ('mini',)
+SAVED_PRESETS = ('mini', 'real')
 
 
 def _plans(name, preset, overrides):

@@ -27,8 +27,11 @@ there is one, else from the hub, with the same columns and label ids either way
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from minilab import hubdata, packaged, paths, reading, world
 from minilab.reading import DataError  # noqa: F401  (bad data input: a one-line message)
@@ -396,12 +399,45 @@ def lm_corpus(source='world', size=100_000, seed=0, text_column=None):
                                            batched=True)
 
 
-def unlabeled_texts(spec, size, seed=0, text_column=None, text_pair_column=None):
+def unlabeled_texts(spec, size, seed=0, text_column=None, text_pair_column=None, unit='text'):
     """text (and text_pair) of a pool: the train split of a task, a pool name
     ('imdb/unsupervised', 'qqp'), a hub name (its local copy, else the hub) or a
     local file or folder (a table, .txt, a folder of one file per text), labels
-    dropped or absent: the inputs of a transfer set."""
-    return _texts(spec, size, seed, text_column, text_pair_column)
+    dropped or absent: the inputs of a transfer set. unit='sentence' splits
+    every text into sentences first and draws `size` sentences (pairs cannot be
+    split)."""
+    if unit == 'text':
+        return _texts(spec, size, seed, text_column, text_pair_column)
+    if unit != 'sentence':
+        raise DataError(f'unknown transfer unit {unit!r}; valid: {", ".join(TRANSFER_UNITS)}')
+    from datasets import Dataset
+    ds = _texts(spec, None, seed, text_column, text_pair_column)
+    if any(p is not None for p in ds['text_pair'][:100]):
+        raise DataError(f'pool {spec!r} has text pairs, which cannot be split into sentences; '
+                        f"use transfer_unit 'text'")
+    sentences = [s for t in ds['text'] for s in split_sentences(t)]
+    order = np.random.default_rng(seed).permutation(len(sentences))[:size]
+    return Dataset.from_dict({'text': [sentences[i] for i in order], 'text_pair': [None] * len(order)})
+
+
+TRANSFER_UNITS = ('text', 'sentence')
+# a sentence ends at . ! or ? (and closing quotes or brackets) before a space and
+# a capital, a digit or a quote; HTML line breaks (IMDB's <br />) end one too
+_SENTENCE_END = re.compile(r'(?<=[.!?])["\')\]]*\s+(?=["\'(\[]?[A-Z0-9])')
+_BREAKS = re.compile(r'<br\s*/?>', re.I)
+
+
+def split_sentences(text, min_words=3, max_words=60):
+    """The sentences of a text, by punctuation (no model: a regular expression,
+    so 50,000 reviews split in seconds); fragments under `min_words` words and
+    run-ons over `max_words` are dropped."""
+    out = []
+    for block in _BREAKS.split(text):
+        for s in _SENTENCE_END.split(block.strip()):
+            n = len(s.split())
+            if min_words <= n <= max_words:
+                out.append(s.strip())
+    return out
 
 
 @dataclass
@@ -421,10 +457,13 @@ class TransferSet:
     texts: object = field(default=None, repr=False)
     text_column: str = None
     text_pair_column: str = None
+    unit: str = 'text'           # 'sentence': the pool's texts split into sentences first
 
     def __post_init__(self):
         if self.size <= 0:
             raise DataError(f'transfer set size must be positive, got {self.size}')
+        if self.unit not in TRANSFER_UNITS:
+            raise DataError(f'unknown transfer unit {self.unit!r}; valid: {", ".join(TRANSFER_UNITS)}')
 
     def load(self):
         from datasets import Dataset
@@ -437,13 +476,15 @@ class TransferSet:
                                                                    seed=1000 + self.seed))
             else:
                 self.texts = unlabeled_texts(self.pool, self.size, self.seed,
-                                             self.text_column, self.text_pair_column)
+                                             self.text_column, self.text_pair_column, self.unit)
         return self.texts
 
     @property
     def key(self):
         columns = {k: getattr(self, k) for k in ('text_column', 'text_pair_column')
                    if getattr(self, k)}  # only when given: older keys stay as they were
+        if self.unit != 'text':
+            columns['unit'] = self.unit
         return json.dumps({'pool': self.pool, 'size': self.size, 'domain': self.domain,
                            'seed': self.seed, **columns}, sort_keys=True)
 
