@@ -14,7 +14,9 @@
 # pre-training largest for small students, and PD reaching the teacher with a
 # much smaller student than D (31x/16x vs 3.1x/1.25x size/speed reduction on
 # Amazon Book Reviews). Here the runs come from `minilab run wr_main` on the
-# offline world (mini preset) or on GLUE (paper preset).
+# offline world (mini preset), on real English at CPU scale (real preset,
+# section 5: SST-2, a real pre-trained teacher and student) or on GLUE (paper
+# preset).
 
 # %% [markdown]
 # ## 0 Setup
@@ -34,11 +36,14 @@ RERUN: bool = False  # True: train the runs that are missing first (resumable)
 SMOKE: bool = False  # True: read the tiny fixture runs in tests/fixtures, write under build/
 RUNS_DIR: str = ""  # your run store (minilab run --runs-dir); figures go to <RUNS_DIR>/reports
 OVERRIDES: dict = {}  # the --set overrides your runs were made with, e.g. {"procedures": ["basic", "D"]}
+REAL_PRESET: str = "real"  # the real-English preset drawn beside the world's in section 5 ("" leaves it out)
+REAL_TASKS: list = ["glue/sst2"]  # its labeled tasks, one panel each
+REAL_SIZES: list = ["L3_H384"]  # its student sizes
 
 # %%
 # derived settings (papermill only replaces the parameters cell)
 if SMOKE:
-    PRESET, SIZES, SEEDS = 'tiny', ['tiny', 'mini'], [0]
+    PRESET, SIZES, SEEDS, REAL_PRESET = 'tiny', ['tiny', 'mini'], [0], ''
 nb = notebook_kit.Notebook('wr_f4_main_result', 'turc2019', PRESET, smoke=SMOKE, runs_dir=RUNS_DIR,
                            overrides=OVERRIDES)
 # the procedures these runs have, in the paper's order (all four test the claim)
@@ -50,13 +55,20 @@ ORDER = [p for p in ['basic', 'D', 'PF', 'PD'] if p in OVERRIDES.get('procedures
 # The plan lists every run this figure needs (its id is a hash of its config);
 # `RERUN=True` trains the missing ones, otherwise they are only read. One plan
 # per task: the MLM pre-trainings are shared, the teacher and students are not.
+# The same steps serve the real preset in section 5, so they are one function.
 
 # %%
-students, teachers = {}, {}
-for task in TASKS:
-    print(f'{task}:', end=' ')
-    _, students[task], teachers[task] = nb.load('wr_main', 'student', 'teacher', rerun=RERUN,
-                                                task=task, sizes=SIZES, seeds=SEEDS)
+def load(nb, tasks, sizes, seeds):
+    """{task: students}, {task: teachers} of one preset's saved runs."""
+    students, teachers = {}, {}
+    for task in tasks:
+        print(f'{task}:', end=' ')
+        _, students[task], teachers[task] = nb.load('wr_main', 'student', 'teacher', rerun=RERUN,
+                                                    task=task, sizes=sizes, seeds=seeds)
+    return students, teachers
+
+
+students, teachers = load(nb, TASKS, SIZES, SEEDS)
 students[TASKS[0]][['procedure', 'size', 'seed', 'params', 'dev_accuracy', 'test_accuracy']].head()
 
 # %% [markdown]
@@ -73,64 +85,78 @@ def size_table(runs, teacher_acc):
     return table, spread
 
 
-tables = {task: size_table(students[task], teachers[task]['test_accuracy'].iloc[0]) for task in TASKS}
+def claim_lines(students, teachers, tables):
+    """The paper's claim, size by size: PD > PF > D > basic, each step test
+    accuracy paired by seed (mean ± std, 95% interval); a cell at the ceiling
+    or at chance never decides (minilab.claims). Then the smallest student
+    within 1 point of the teacher (its mean over the teacher's seeds), under
+    PD and under D. Returns (lines, verdict)."""
+    lines, ordered = [], []
+    for task, (table, spread) in tables.items():
+        for size in table.index if len(ORDER) == 4 else ():  # the claim needs all four
+            row = table.loc[size]
+            steps = claims.chain(analysis.scores_by(students[task], 'procedure', size=size),
+                                 'PD > PF > D > basic', num_classes=analysis.num_classes(task))
+            ordered.append(claims.all_of(steps))
+            cells = ', '.join(f"{p} {row[p]:.1f}±{spread.loc[size, p]:.1f}" for p in ORDER)
+            lines.append(f'{task} {size}: {claims.ordering(row[ORDER])} ({cells}); '
+                         + '; '.join(map(str, steps)) + f' -> {ordered[-1]}')
+        teacher_params = teachers[task]['params'].iloc[0]
+        for proc in [p for p in ('PD', 'D') if p in ORDER]:
+            s = claims.smallest_within(table[proc], table['teacher'], margin=1.0)
+            print(f'{task}: {proc}: smallest student within 1 point of the teacher '
+                  f'({table["teacher"].iloc[0]:.1f}): '
+                  + (f'{s} ({teacher_params / table.loc[s, "params"]:.1f}x fewer parameters)' if s else 'none'))
+    return lines, claims.all_of(ordered)
+
+
+def costs(nb, tasks, sizes, seeds, students, teachers):
+    """What these runs cost, from their records (training only; pre-training and
+    the teacher are stages with their own records)."""
+    for task in tasks:
+        pretraining = nb.results('wr_main', 'pretrain', task=task, sizes=sizes, seeds=seeds)
+        cost = students[task].groupby('procedure')['time_train_seconds'].agg(['count', 'sum', 'mean'])
+        pretrain_seconds = pretraining['time_train_seconds'].sum() if len(pretraining) else 0.0
+        print(f"{task}: student runs: {cost['count'].sum()} runs, {cost['sum'].sum():.0f} s of training; "
+              f"MLM pre-training {pretrain_seconds:.0f} s "
+              f"({len(pretraining)} models, shared by the tasks); teacher fine-tuning "
+              f"{teachers[task]['time_train_seconds'].sum():.0f} s ({len(teachers[task])} teacher(s))")
+
+
+tables = {task: size_table(students[task], teachers[task]['test_accuracy'].mean()) for task in TASKS}
 pd.concat({task: table.round(2) for task, (table, _) in tables.items()})
 
 # %%
-# the paper's claim, size by size: PD > PF > D > basic, each step test accuracy
-# paired by seed (mean ± std, 95% interval); a cell at the ceiling or at
-# chance never decides (minilab.claims)
-lines, ordered = [], []
-for task, (table, spread) in tables.items():
-    for size in table.index if len(ORDER) == 4 else ():  # the claim needs all four
-        row = table.loc[size]
-        steps = claims.chain(analysis.scores_by(students[task], 'procedure', size=size), 'PD > PF > D > basic',
-                             num_classes=analysis.num_classes(task))
-        ordered.append(claims.all_of(steps))
-        cells = ', '.join(f"{p} {row[p]:.1f}±{spread.loc[size, p]:.1f}" for p in ORDER)
-        lines.append(f'{task} {size}: {claims.ordering(row[ORDER])} ({cells}); '
-                     + '; '.join(map(str, steps)) + f' -> {ordered[-1]}')
-    # the smallest student within 1 point of the teacher, under PD and under D
-    teacher_params = teachers[task]['params'].iloc[0]
-    for proc in [p for p in ('PD', 'D') if p in ORDER]:
-        s = claims.smallest_within(table[proc], table['teacher'], margin=1.0)
-        print(f'{task}: {proc}: smallest student within 1 point of the teacher '
-              f'({table["teacher"].iloc[0]:.1f}): '
-              + (f'{s} ({teacher_params / table.loc[s, "params"]:.1f}x fewer parameters)' if s else 'none'))
-holds_everywhere = claims.all_of(ordered)
+lines, holds_everywhere = claim_lines(students, teachers, tables)
 print('paper: PD > PF > D > basic at every size')
 print('\n'.join(lines))
 
 # %%
-# what these runs cost, from their records (training only; pre-training and the
-# teacher are shared stages with their own records)
-for task in TASKS:
-    pretraining = nb.results('wr_main', 'pretrain', task=task, sizes=SIZES, seeds=SEEDS)
-    cost = students[task].groupby('procedure')['time_train_seconds'].agg(['count', 'sum', 'mean'])
-    pretrain_seconds = pretraining['time_train_seconds'].sum() if len(pretraining) else 0.0
-    print(f"{task}: student runs: {cost['count'].sum()} runs, {cost['sum'].sum():.0f} s of training; "
-          f"MLM pre-training {pretrain_seconds:.0f} s "
-          f"({len(pretraining)} models, shared by the tasks); teacher fine-tuning "
-          f"{teachers[task]['time_train_seconds'].sum():.0f} s")
+costs(nb, TASKS, SIZES, SEEDS, students, teachers)
 
 # %% [markdown]
 # ## 3 Plot and save
 
 # %%
-fig, axes = plt.subplots(1, len(TASKS), figsize=(6 * len(TASKS), 4), squeeze=False)
-for ax, (task, (table, spread)) in zip(axes[0], tables.items()):
-    x = range(len(table))
-    for proc in ORDER:
-        ax.errorbar(x, table[proc], yerr=spread[proc].fillna(0), marker='o', capsize=3, label=proc)
-    ax.axhline(table['teacher'].iloc[0], color='black', linestyle='--', linewidth=1, label='teacher')
-    ax.set_xticks(list(x), [f'{s}\n{table.loc[s, "params"] / 1e6:.2f}M' for s in table.index])
-    ax.set_xlabel('student size (parameters)')
-    ax.set_ylabel('test accuracy (%)')
-    ax.set_title(f'{task}: basic / D / PF / PD ({PRESET}, {len(SEEDS)} seeds)')
-    ax.legend(ncol=3, fontsize=8)
-out_table = pd.concat({task: table.assign(**{f'{p}_std': spread[p] for p in ORDER})
-                       for task, (table, spread) in tables.items()}, names=['task', 'size'])
-nb.save(fig, out_table.reset_index())
+def draw(tables, preset, seeds, note=''):
+    """One panel per task: each procedure's mean ± std over seeds by student size."""
+    fig, axes = plt.subplots(1, len(tables), figsize=(6 * len(tables), 4), squeeze=False)
+    for ax, (task, (table, spread)) in zip(axes[0], tables.items()):
+        x = range(len(table))
+        for proc in ORDER:
+            ax.errorbar(x, table[proc], yerr=spread[proc].fillna(0), marker='o', capsize=3, label=proc)
+        ax.axhline(table['teacher'].iloc[0], color='black', linestyle='--', linewidth=1, label='teacher')
+        ax.set_xticks(list(x), [f'{s}\n{table.loc[s, "params"] / 1e6:.2f}M' for s in table.index])
+        ax.set_xlabel('student size (parameters)')
+        ax.set_ylabel('test accuracy (%)')
+        ax.set_title(f'{task}: basic / D / PF / PD ({preset}, {len(seeds)} seeds){note}')
+        ax.legend(ncol=3, fontsize=8)
+    out_table = pd.concat({task: table.assign(**{f'{p}_std': spread[p] for p in ORDER})
+                           for task, (table, spread) in tables.items()}, names=['task', 'size'])
+    return fig, out_table.reset_index()
+
+
+nb.save(*draw(tables, PRESET, SEEDS))
 
 # %% [markdown]
 # ## 4 The paper's numbers, and the scorecard
@@ -149,6 +175,51 @@ run_ids = [rid for task in TASKS for rid in list(students[task]['run_id']) + lis
 tested = [('WR-F4', 'PD > PF > D > basic at every student size', '; '.join(lines), holds_everywhere)]
 nb.publish(dict(PRESET=PRESET, TASKS=TASKS, SIZES=SIZES, SEEDS=SEEDS), run_ids,
            tested if len(ORDER) == 4 else [])
+
+# %% [markdown]
+# ## 5 Real English (the `real` preset)
+#
+# The same four procedures on SST-2 (`minilab run wr_main --preset real`): the
+# teacher is all-MiniLM-L6-v2 (L6/H384, a real pre-trained BERT) fine-tuned
+# here, once per seed; the students are L3/H384. PF and PD start from
+# paraphrase-MiniLM-L3-v2, a compact BERT pre-trained at scale, though not by
+# MLM from scratch as the paper's students were: MiniLM models learn by
+# distilling a larger model's self-attention, and this one was then trained on
+# paraphrase pairs. basic and D start from random weights of the same shape.
+# The transfer set is sentences of IMDB's unlabeled reviews. Every stage with
+# randomness takes the seed (teacher fine-tuning, the transfer sample, the
+# student); SST-2's own dev set is the test set (the hub's test split has no
+# labels) and dev is held out of the training set. One student size only: the
+# kit's own MLM pre-training of smaller students on real text is not done yet
+# (README 'What does not work yet').
+
+# %%
+real = None
+if REAL_PRESET and not RUNS_DIR:
+    nb_real = notebook_kit.Notebook('wr_f4_main_result', 'turc2019', REAL_PRESET)
+    try:
+        real_students, real_teachers = load(nb_real, REAL_TASKS, REAL_SIZES, SEEDS)
+        real = True
+    except notebook_kit.MissingRunsError as err:
+        print(f'real panels left out: {err}')
+if real:
+    real_tables = {task: size_table(real_students[task], real_teachers[task]['test_accuracy'].mean())
+                   for task in REAL_TASKS}
+    for task in REAL_TASKS:
+        t = real_teachers[task]
+        print(f"{task}: teacher dev {t['dev_accuracy'].mean():.1f}±{t['dev_accuracy'].std():.1f}, "
+              f"test {t['test_accuracy'].mean():.1f}±{t['test_accuracy'].std():.1f} ({len(t)} seeds)")
+    real_lines, real_holds = claim_lines(real_students, real_teachers, real_tables)
+    print('\n'.join(real_lines))
+    costs(nb_real, REAL_TASKS, REAL_SIZES, SEEDS, real_students, real_teachers)
+    display(pd.concat({**{f'{PRESET}: {t}': tb.round(1) for t, (tb, _) in tables.items()},
+                       **{f'{REAL_PRESET}: {t}': tb.round(1) for t, (tb, _) in real_tables.items()}}))
+    nb_real.save(*draw(real_tables, REAL_PRESET, SEEDS, note='\nPF/PD: paraphrase-MiniLM-L3-v2'))
+    real_ids = [rid for task in REAL_TASKS
+                for rid in list(real_students[task]['run_id']) + list(real_teachers[task]['run_id'])]
+    nb_real.publish(dict(PRESET=REAL_PRESET, TASKS=REAL_TASKS, SIZES=REAL_SIZES, SEEDS=SEEDS), real_ids,
+                    [('WR-F4', 'PD > PF > D > basic at every student size', '; '.join(real_lines),
+                      real_holds)] if len(ORDER) == 4 else [])
 
 # %% [markdown]
 # ## References
