@@ -202,20 +202,44 @@ def _plans(name, preset, overrides):
 
 
 def _dry_run(plans):
+    """Each run: done (its recorded cost) or to do (an estimate: the mean
+    recorded cost of the done runs of the same kind, procedure and size in
+    this plan, e.g. the other seeds; none where no such run is done)."""
     from minilab import runs
     for plan in plans:
-        todo, total = set(plan.todo()), 0.0
+        todo, total, recorded = set(plan.todo()), 0.0, {}
+        for rid in plan.configs:
+            if rid not in todo:
+                seconds = runs.record_seconds(runs.load_record(plan.paper, rid))
+                if seconds is not None:
+                    recorded.setdefault(_cost_key(plan.configs[rid]), []).append(seconds)
+        estimate, unknown = 0.0, 0
         for rid in plan.configs:
             if rid in todo:
-                print(rid, 'to do')
+                similar = recorded.get(_cost_key(plan.configs[rid]))
+                if similar:
+                    guess = sum(similar) / len(similar)
+                    estimate += guess
+                    print(rid, plan.describe(rid), f'to do (~{guess:.0f} s, from {len(similar)} '
+                          f'like it)')
+                else:
+                    unknown += 1
+                    print(rid, plan.describe(rid), 'to do')
                 continue
             seconds = runs.record_seconds(runs.load_record(plan.paper, rid))
             total += seconds or 0.0
             print(rid, plan.describe(rid), f'({seconds:.0f} s)' if seconds is not None else '')
         done = len(plan.configs) - len(todo)
         print(f'{done} of {len(plan.configs)} runs done ({total / 60:.1f} min of recorded '
-              f'run time); {len(todo)} to do')
+              f'run time); {len(todo)} to do'
+              + (f', ~{estimate / 60:.1f} min by the recorded cost of runs like them'
+                 + (f' ({unknown} with no run like them to go by)' if unknown else '')
+                 if len(todo) > unknown else ''))
     return 0
+
+
+def _cost_key(config):
+    return config['kind'], config.get('procedure'), config.get('size')
 
 
 def argv_without_jobs(argv):
