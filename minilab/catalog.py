@@ -9,7 +9,7 @@ EXPERIMENTS = {  # name -> (paper, presets)
     # quick: the playground's; real: real English at CPU scale (SST-2, MiniLM teacher)
     'wr_main': ('turc2019', PRESETS + ('quick', 'real')),
     'wr_main_nli': ('turc2019', PRESETS + ('quick', 'real')),
-    'wr_grid': ('turc2019', PRESETS),
+    'wr_grid': ('turc2019', PRESETS + ('real',)),
     'wr_init': ('turc2019', PRESETS),
     'wr_transfer': ('turc2019', PRESETS),
     'wr_domain': ('turc2019', PRESETS),

@@ -123,7 +123,13 @@ def _dispatch(args, argv=None):
         if args.jobs > 1:
             return _lanes(args.jobs, argv_without_jobs(sys.argv[1:] if argv is None else argv))
         import datasets
+
+        from minilab import runs
         datasets.disable_progress_bars()
+        # the code version, libraries and hardware of every record this process
+        # saves, read now: the code that runs is the code at the start, whatever
+        # the working tree holds when a long stage ends
+        runs.environment()
         log = print if args.lane is None else (lambda msg: print(f'[lane {args.lane}] {msg}', flush=True))
         for plan in plans:
             plan.execute(log=log, progress=sys.stderr.isatty() if args.progress is None else args.progress)

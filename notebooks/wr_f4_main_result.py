@@ -93,12 +93,13 @@ def size_table(runs, teacher_acc):
     return table, spread
 
 
-def claim_lines(students, teachers, tables):
+def claim_lines(students, teachers, tables, speed=None):
     """The paper's claim, size by size: PD > PF > D > basic, each step test
     accuracy paired by seed (mean ± std, 95% interval); a cell at the ceiling
     or at chance never decides (minilab.claims). Then the smallest student
     within 1 point of the teacher (its mean over the teacher's seeds), under
-    PD and under D. Returns (lines, verdict)."""
+    PD and under D, as parameter and (where `speed` gives {size: x faster than
+    the teacher}) speed ratios. Returns (lines, verdict)."""
     lines, ordered = [], []
     for task, (table, spread) in tables.items():
         for size in table.index if len(ORDER) == 4 else ():  # the claim needs all four
@@ -114,7 +115,8 @@ def claim_lines(students, teachers, tables):
             s = claims.smallest_within(table[proc], table['teacher'], margin=1.0)
             print(f'{task}: {proc}: smallest student within 1 point of the teacher '
                   f'({table["teacher"].iloc[0]:.1f}): '
-                  + (f'{s} ({teacher_params / table.loc[s, "params"]:.1f}x fewer parameters)' if s else 'none'))
+                  + (f'{s} ({teacher_params / table.loc[s, "params"]:.1f}x fewer parameters'
+                     + (f', {speed[s]:.1f}x faster' if speed and s in speed else '') + ')' if s else 'none'))
     return lines, claims.all_of(ordered)
 
 
@@ -218,7 +220,18 @@ if real_students:
         t = real_teachers[task]
         print(f"{task}: teacher dev {t['dev_accuracy'].mean():.1f}±{t['dev_accuracy'].std():.1f}, "
               f"test {t['test_accuracy'].mean():.1f}±{t['test_accuracy'].std():.1f} ({len(t)} seeds)")
-    real_lines, real_holds = claim_lines(real_students, real_teachers, real_tables)
+    # speed: the wr_grid stage of this preset times each student shape beside the
+    # teacher's (random weights, one thread, batch 1, 64 tokens; WR-T1's timer)
+    try:
+        _, _, grid = nb_real.load_record('wr_grid')
+        rows = {r['size']: r for r in grid['metrics']['grid']}
+        teacher_ms = next(r for r in rows.values() if r['teacher'])['ms_per_example_b1']
+        speed = {size: teacher_ms / r['ms_per_example_b1'] for size, r in rows.items() if not r['teacher']}
+        print('speed-up over the teacher at batch 1:', ', '.join(f'{k} {v:.1f}x' for k, v in speed.items()))
+    except notebook_kit.MissingRunsError as err:
+        speed = None
+        print(f'no speed ratios: {err}')
+    real_lines, real_holds = claim_lines(real_students, real_teachers, real_tables, speed)
     print('\n'.join(real_lines))
     costs(nb_real, REAL_TASKS, REAL_SIZES, SEEDS, real_students, real_teachers)
     display(pd.concat({**{f'{PRESET}: {t}': tb.round(1) for t, (tb, _) in tables.items()},
