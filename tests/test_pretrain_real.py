@@ -243,7 +243,8 @@ def test_the_real_preset_pretrains_other_sizes_on_the_real_mix():
     assert set(REAL_IDS) <= set(plan.configs)  # L3_H384 still starts from its packaged checkpoint
     [rid] = plan.ids('pretrain')
     cfg = plan.configs[rid]
-    assert (cfg['L'], cfg['H'], cfg['max_length'], cfg['packed'], cfg['masked_head']) == (2, 128, 128, True, True)
+    shape = (cfg['L'], cfg['H'], cfg['max_length'], cfg['packed'], cfg['masked_head'])
+    assert shape == (2, 128, 128, True, True)
     assert data.corpus_sources(cfg['corpus']) == ['gutenberg', 'nltk_english', 'imdb/unsupervised']
     assert cfg['mixed_precision'] == 'bf16' and cfg['mlm_probability'] == 0.15
     students = [plan.configs[r] for r in plan.ids('student') if plan.configs[r]['size'] == 'L2_H128']
