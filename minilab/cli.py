@@ -4,6 +4,7 @@
     minilab run wr_main --preset mini --seeds 0 1 2 # train what is missing (resumable)
     minilab run wr_main --preset tiny --set transfer_size=500
     minilab run turc2019 --preset mini --jobs 2     # every experiment of a paper, 2 lanes
+    minilab run wr_main --preset real --sizes L2_H128 --kind pretrain   # its pre-training only
     minilab export RUN_ID my-student                # the trained model, a Hugging Face folder
     minilab reproduce                               # every notebook, from saved runs
     minilab reproduce wr_f4_main_result --smoke
@@ -50,6 +51,8 @@ def main(argv=None):
     run.add_argument('--progress', action=argparse.BooleanOptionalAction, default=None,
                      help='progress bars for training and teacher passes (default: on in a terminal)')
     run.add_argument('--dry-run', action='store_true', help='list the runs, train nothing')
+    run.add_argument('--kind', help='only the stages of this kind (pretrain, teacher, student, ...) '
+                                    'and the stages they build on')
     run.add_argument('--jobs', type=int, default=1,
                      help='processes training at once, each with cores/jobs threads (small models '
                           'train faster as 2 one-thread lanes than as one 2-thread process)')
@@ -114,6 +117,8 @@ def _dispatch(args, argv=None):
             overrides[key.strip()] = _value(value)  # --set train_size=None: None
         store = _choose_runs_dir(args.runs_dir, args.preset, overrides)
         plans = _plans(args.experiment, args.preset, overrides)  # validates before any compute
+        if args.kind:
+            plans = [plan.only(args.kind) for plan in plans]
         for plan in plans:
             plan.check()  # every task, model, tokenizer, corpus name of every stage
         if store is not None and args.lane is None:

@@ -12,6 +12,7 @@ and unlabeled transfer sets.
     transfer = data.TransferSet('world/sentiment', size=8000, domain='books')
     transfer = data.TransferSet('reviews.txt.gz', size=8000)   # one text a line
     corpus = data.lm_corpus('sentences.tsv', text_column='sentence')
+    corpus = data.lm_corpus('gutenberg+nltk_english+imdb/unsupervised', 250_000)  # a mix
 
 A task is a `TaskData` of three `datasets.Dataset`s (train, dev, test) with the
 columns text, text_pair (None for single sentences) and label (int). Model
@@ -382,21 +383,108 @@ def _texts(spec, size=None, seed=0, text_column=None, text_pair_column=None, val
                   batched=True, remove_columns=ds.column_names)
 
 
+# a mix of LM corpus sources in one string: 'gutenberg+nltk_english+imdb/unsupervised'
+MIX_SEPARATOR = '+'
+
+
+def corpus_sources(source):
+    """The sources of an LM corpus: a list of names, or one string whose '+'
+    joins names (a local path that exists is one source, '+' or not)."""
+    if isinstance(source, (list, tuple)):
+        sources = [str(s).strip() for s in source]
+    elif isinstance(source, str) and MIX_SEPARATOR in source and not Path(source).expanduser().exists():
+        sources = [s.strip() for s in source.split(MIX_SEPARATOR)]
+    else:
+        return [source]
+    example = "'gutenberg+nltk_english+imdb/unsupervised'"
+    if not sources or not all(sources):
+        raise DataError(f'LM corpus {source!r} has an empty name in its mix; valid: names joined '
+                        f'by {MIX_SEPARATOR!r}, e.g. {example}')
+    if len(set(sources)) != len(sources):
+        raise DataError(f'LM corpus {source!r} names a source twice; valid: each name once, e.g. {example}')
+    if len(sources) > 1 and 'world' in sources:  # generated on demand: no pool to draw from
+        raise DataError(f"LM corpus {source!r} mixes 'world' with other sources; valid: 'world' "
+                        f'alone, or a mix of names and paths, e.g. {example}')
+    return sources
+
+
+def _lm_pool(source, text_column=None):
+    """Every non-empty text of the sources, pooled in the order given."""
+    from datasets import concatenate_datasets
+    pools = []
+    for name in corpus_sources(source):
+        ds = _texts(name, text_column=text_column, valid="'world'")
+        ds = ds.filter(lambda b: [bool(t and t.strip()) for t in b['text']], batched=True)
+        pools.append(ds.select_columns(['text']))
+    return pools[0] if len(pools) == 1 else concatenate_datasets(pools)
+
+
+def _with_pair(ds):
+    return ds.map(lambda b: {'text_pair': [None] * len(b['text'])}, batched=True)
+
+
 def lm_corpus(source='world', size=100_000, seed=0, text_column=None):
     """Unlabeled text for MLM pre-training: the world's LM corpus, a name
     ('gutenberg', 'imdb/unsupervised', a hub name: its local copy, else the hub),
     or a local file or folder: .txt (one text a line, also .gz), a folder of one
-    file per text, or any table (its text column given or guessed)."""
+    file per text, or any table (its text column given or guessed).
+
+    A mix: several sources, as a list or joined by '+'
+    ('gutenberg+nltk_english+imdb/unsupervised'): their texts are pooled in the
+    order given and `size` texts drawn from the pool by seed, so each source
+    gives its share of the pool's rows (in expectation); size None (or more
+    than the pool) is the whole pool, in source order. One source is the same
+    draw as before mixes existed."""
     from datasets import Dataset
     if source == 'world':
         return Dataset.from_dict({'text': world.lm_corpus(size, seed=seed),
                                   'text_pair': [None] * size})
-    ds = _texts(source, text_column=text_column, valid="'world'")
-    ds = ds.filter(lambda b: [bool(t and t.strip()) for t in b['text']], batched=True)
+    ds = _lm_pool(source, text_column)
     if size and size < len(ds):
         ds = ds.shuffle(seed=seed).select(range(size))
-    return ds.select_columns(['text']).map(lambda b: {'text_pair': [None] * len(b['text'])},
-                                           batched=True)
+    return _with_pair(ds)
+
+
+HELDOUT_WORLD_SEED = 7919  # the world's held-out sentences: another seed (world.lm_corpus generates)
+
+
+def lm_heldout(source, size, n, seed=0, text_column=None):
+    """`n` texts of `source` that `lm_corpus(source, size, seed)` did not draw,
+    to measure pre-training on: the next ones of the same shuffled order (none
+    when the draw took every text), or for the world, fresh sentences of
+    another seed less any that the drawn ones hold."""
+    from datasets import Dataset
+    if source == 'world':
+        seen = set(world.lm_corpus(size, seed=seed))
+        texts = [t for t in world.lm_corpus(n, seed=seed + HELDOUT_WORLD_SEED) if t not in seen]
+        return Dataset.from_dict({'text': texts, 'text_pair': [None] * len(texts)})
+    ds = _lm_pool(source, text_column)
+    if not size or size >= len(ds):
+        return _with_pair(ds.select([]))
+    return _with_pair(ds.shuffle(seed=seed).select(range(size, min(len(ds), size + n))))
+
+
+def pack(dataset, tokenizer, max_length, chunk=10_000):
+    """The texts as one stream of word pieces (each text followed by [SEP]), cut
+    into rows of [CLS] + (max_length - 2) pieces + [SEP]: BERT's and RoBERTa's
+    packed pre-training sequences. Nothing is truncated and nothing padded (a
+    review of 300 pieces is 2-3 rows, not its first 128; short paragraphs share
+    a row instead of padding a batch to its longest); the last, partial row is
+    dropped. Rows hold input_ids only: the collator adds the attention mask."""
+    from datasets import Dataset
+    body = max_length - 2
+    if body < 1:
+        raise DataError(f'max_length {max_length} leaves no room between [CLS] and [SEP]; valid: >= 3')
+    sep, parts = tokenizer.sep_token_id, []
+    for start in range(0, len(dataset), chunk):
+        texts = list(dataset[start:start + chunk]['text'])
+        ids = tokenizer(texts, add_special_tokens=False, verbose=False)['input_ids']
+        parts.append(np.fromiter((i for x in ids for i in (*x, sep)), dtype=np.int32))
+    stream = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+    rows = stream[:len(stream) // body * body].reshape(-1, body)
+    cls = np.full((len(rows), 1), tokenizer.cls_token_id, np.int32)
+    rows = np.concatenate([cls, rows, np.full_like(cls, sep)], axis=1)
+    return Dataset.from_dict({'input_ids': rows})
 
 
 def unlabeled_texts(spec, size, seed=0, text_column=None, text_pair_column=None, unit='text'):
@@ -630,13 +718,19 @@ def resolve_pool(pool, domain=None):
 
 
 def resolve_corpus(source):
-    """Raise DataError unless lm_corpus(source) can load it."""
-    valid = f"'world', a .txt file (one document a line) or {LOCAL_DATA} with a text column"
-    if not isinstance(source, str) or not source:
+    """Raise DataError unless lm_corpus(source) can load it (every source of a mix)."""
+    valid = (f"'world', a .txt file (one document a line) or {LOCAL_DATA} with a text column; "
+             f"several joined by {MIX_SEPARATOR!r}")
+    if isinstance(source, (list, tuple)) and source:
+        sources = corpus_sources(source)
+    elif not isinstance(source, str) or not source:
         raise DataError(f'LM corpus {source!r} is not a name; valid offline: {valid}')
-    if source == 'world':
-        return source
-    return _resolve_unlabeled('LM corpus', source, valid)
+    else:
+        sources = corpus_sources(source)
+    for name in sources:
+        if name != 'world':
+            _resolve_unlabeled('LM corpus', name, valid)
+    return source
 
 
 def _resolve_unlabeled(what, name, valid):

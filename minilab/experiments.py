@@ -71,6 +71,7 @@ PROBABILITY = Range(0, 1, low_open=True)  # masking probability
 RANGES = {
     # examples, tokens, batches
     'train_size': COUNT, 'dev_size': COUNT, 'test_size': COUNT, 'max_length': COUNT,
+    'pretrain_max_length': COUNT,
     'corpus_size': COUNT, 'distill_corpus_size': COUNT, 'heldout_size': COUNT,
     'transfer_size': COUNT, 'transfer_sizes': COUNT, 'labels_per_class': COUNT,
     'batch_size': COUNT, 'pretrain_batch_size': COUNT, 'teacher_batch_size': COUNT,
@@ -216,6 +217,14 @@ def _check_value(name, preset, key, value, types):
     return value
 
 
+def _check_template(key, template):
+    try:
+        template.format(L=1, H=64, A=1)
+    except (KeyError, IndexError, ValueError, AttributeError) as err:
+        raise ValueError(f"{key} {template!r} is not a name template ({type(err).__name__}: {err}); "
+                         f"valid: 'pretrain' or a model name/path with {{L}} {{H}} {{A}}") from None
+
+
 def _check_names(p):
     """Sizes and model-name templates, which plans read before any stage runs."""
     for key in ('sizes', 'teacher_size', 'student_size'):
@@ -223,11 +232,14 @@ def _check_names(p):
             models.parse_size(size, p.get('scale', 'mini'))
     for key in ('student_init', 'teacher_init'):
         if key in p:
-            try:
-                p[key].format(L=1, H=64, A=1)
-            except (KeyError, IndexError, ValueError) as err:
-                raise ValueError(f"{key} {p[key]!r} is not a name template ({type(err).__name__}: {err}); "
-                                 f"valid: 'pretrain' or a model name/path with {{L}} {{H}} {{A}}") from None
+            _check_template(key, p[key])
+    for size, template in (p.get('pretrained_students') or {}).items():  # size -> its checkpoint
+        models.parse_size(size, p.get('scale', 'mini'))
+        if not isinstance(template, str) or template == 'pretrain':
+            raise ValueError(f"pretrained_students[{size!r}] = {template!r} is not a model name/path "
+                             f"template; valid: a name/path with {{L}} {{H}} {{A}} (sizes the kit "
+                             f"pre-trains are left out: student_init='pretrain')")
+        _check_template(f'pretrained_students[{size!r}]', template)
     if isinstance(p.get('distill_loss'), str):
         objectives.check_weights(p['distill_loss'])
 

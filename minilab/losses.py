@@ -93,7 +93,9 @@ def mlm_loss(mlm_logits, labels):
         L = mean over labelled positions of -log softmax(z)_label
 
     mlm_logits [B, S, V], labels [B, S] with -100 at unmasked positions
-    (the labels `masking.mask_tokens` returns). Returns 0.0 with a gradient path,
+    (the labels `masking.mask_tokens` returns), or the labelled rows alone:
+    logits [N, V] with labels [N] (`objectives.masked_mlm_logits`), the same
+    value since only labelled rows enter the mean. Returns 0.0 with a gradient path,
     not NaN, when no position is labelled (possible with tiny batches).
     """
     return _ce(mlm_logits, labels)

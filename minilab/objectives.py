@@ -14,7 +14,9 @@ the docstrings of `minilab.losses`):
 
     ce         cross-entropy on gold labels (rows labelled -100 skipped); for a
                span-extraction model, the mean of the start and end cross-entropies
-    mlm        masked-LM cross-entropy at the masked positions (dynamic masking)
+    mlm        masked-LM cross-entropy at the masked positions (dynamic masking);
+               with compose(..., masked_head=True) the output layer runs at
+               those positions only (`masked_mlm_logits`), the same loss
     soft_ce    T^2 * cross-entropy to the teacher's softened class distribution (Turc eq. 1)
     kl         T^2 * KL(teacher || student) of the output distribution: classes, or the
                vocabulary at every non-pad position of an MLM (DistilBERT's L_ce)
@@ -55,6 +57,14 @@ def accepted_inputs(model, inputs):
     if any(p.kind == p.VAR_KEYWORD for p in params.values()):
         return inputs
     return {k: v for k, v in inputs.items() if k in params}
+
+
+@dataclass
+class MaskedOutput:
+    """A student output of the masked positions only: logits [N, V] (the 'mlm'
+    term's cross-entropy reads rows and labels flattened, so [N, V] with labels
+    [N] is the same sum as [B, S, V] with labels [B, S])."""
+    logits: torch.Tensor
 
 
 @dataclass
@@ -193,15 +203,38 @@ class Masker:
                            self.token_weights, self.generator)
 
 
+def masked_mlm_logits(model, inputs, labels):
+    """(logits [N, V], labels [N]) of the N labelled positions of a BERT masked LM:
+    the encoder over every position, the MLM head (transform + decoder over the
+    vocabulary) only where labels != -100. With a 30,522-token vocabulary the
+    decoder costs H * 30,522 multiply-adds a position, more than a small
+    encoder's whole stack (L2_H128: 3.9M against ~0.5M for its two layers), and
+    the loss reads 15% of its rows; the head is position-wise, so the selected
+    rows are the full logits' rows. Logits in fp32, as Accelerate returns a
+    prepared model's outputs."""
+    if not (hasattr(model, 'bert') and hasattr(model, 'cls')):
+        raise ValueError(f'masked_head needs a BertForMaskedLM (an encoder .bert and a head .cls), '
+                         f'got {type(model).__name__}; valid: BertForMaskedLM, or masked_head=False')
+    selected = labels != losses.IGNORE_INDEX
+    hidden = model.bert(**inputs).last_hidden_state
+    return model.cls(hidden[selected]).float(), labels[selected]
+
+
 def compose(weights, temperature=1.0, tokenizer=None, mlm_probability=None, token_weights=None,
-            seed=0, teacher=None, layer_map=(), restrict_kl_to_mask=False):
+            seed=0, teacher=None, layer_map=(), restrict_kl_to_mask=False, masked_head=False):
     """objective(model, batch) -> {term: scalar} for the terms `weights` names.
 
     mlm_probability (with tokenizer) masks the inputs first: the 'mlm' term reads
     the masked positions, and a live `teacher` reads the same masked inputs.
     layer_map lists the teacher layer (1-based, 0 = embeddings) matched to each
-    student layer 1, 2, ... by the 'patient' term."""
+    student layer 1, 2, ... by the 'patient' term. masked_head: the MLM output
+    layer at the masked positions only (a BertForMaskedLM; 'mlm' alone, since
+    every other term reads outputs at every position): the same loss, a fraction
+    of the cost with a large vocabulary (MLM pre-training)."""
     weights = check_weights(weights)
+    if masked_head and set(weights) != {'mlm'}:
+        raise ValueError(f"masked_head computes the MLM head at masked positions only, for the "
+                         f"'mlm' term alone; got terms {', '.join(weights)}; valid: {{'mlm': w}}")
     terms = {name: TERMS[name] for name in weights}
     hidden = any(t.hidden for t in terms.values())
     masker = Masker(tokenizer, mlm_probability, token_weights, seed) if mlm_probability else None
@@ -219,6 +252,12 @@ def compose(weights, temperature=1.0, tokenizer=None, mlm_probability=None, toke
         if masker is not None:
             inputs['input_ids'], labels = masker(batch['input_ids'])
         inputs = accepted_inputs(model, inputs)
+        # a DistributedDataParallel wrapper must be called through its forward
+        # (its gradient hooks start there): under `accelerate launch` the full head
+        if masked_head and not isinstance(model, torch.nn.parallel.DistributedDataParallel):
+            logits, labels = masked_mlm_logits(model, inputs, labels)
+            pair = Pair(MaskedOutput(logits), {}, batch, labels, temperature)
+            return {'mlm': TERMS['mlm'].fn(pair)}
         student = model(**inputs, output_hidden_states=True) if hidden else model(**inputs)
         t = {name: batch[col] for name, col in TEACHER_COLUMNS.items() if col in batch}
         if teacher is not None and any(term.teacher for term in terms.values()):

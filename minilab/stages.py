@@ -56,6 +56,24 @@ class Plan:
     def ids(self, kind=None):
         return [r for r, c in self.configs.items() if kind is None or c['kind'] == kind]
 
+    def only(self, kind):
+        """A plan of this plan's stages of `kind` and the stages they build on
+        (the same configs and ids): `minilab run ... --kind pretrain`."""
+        if kind not in RUNNERS:
+            raise ValueError(f'unknown stage kind {kind!r}; valid: {", ".join(RUNNERS)}')
+        keep, todo = set(), self.ids(kind)
+        while todo:
+            rid = todo.pop()
+            if rid not in keep:
+                keep.add(rid)
+                todo.extend(self.upstream(rid))
+        if not keep:
+            kinds = sorted({c['kind'] for c in self.configs.values()})
+            raise ValueError(f'the plan has no {kind!r} stage; its kinds: {", ".join(kinds)}')
+        sub = Plan(self.paper)
+        sub.configs = {rid: c for rid, c in self.configs.items() if rid in keep}
+        return sub
+
     def todo(self):
         return [r for r in self.configs if not runs.is_done(self.paper, r)]
 

@@ -89,3 +89,25 @@ def test_gpu_check_runs_its_code_path_on_the_cpu(tmp_path):
         proc = subprocess.run([sys.executable, str(GPU_CHECK), '--out', str(out)],
                               capture_output=True, text=True, timeout=300)
         assert proc.returncode == 2 and 'no CUDA device here' in proc.stderr
+
+
+PRETRAIN_HEAD = SCRIPT.with_name('pretrain_head.py')
+
+
+@pytest.mark.slow
+def test_pretrain_head_benchmark_times_both_heads(tmp_path):
+    """--quick: 3 steps a head on the real corpus mix (needs MINILAB_DATA's copies)."""
+    from minilab import data
+    try:
+        data.resolve_corpus('gutenberg+nltk_english+imdb/unsupervised')
+    except data.DataError as err:
+        pytest.skip(str(err))
+    out = tmp_path / 'head.json'
+    proc = subprocess.run([sys.executable, str(PRETRAIN_HEAD), '--quick', '--out', str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(out.read_text())
+    masked, full = result['results']
+    assert masked['head'] == 'masked positions' and full['head'] == 'every position'
+    assert masked['loss'] == pytest.approx(full['loss'], abs=1e-4)  # the same loss, bf16 sums aside
+    assert result['speedup'] > 0

@@ -8,7 +8,7 @@ function that turns parameters into a `Plan` of stages (see minilab.stages).
 from minilab import data, models, objectives, runs, world
 from minilab.methods import distilbert
 from minilab.methods.pretrained_distillation import DISTILLED, PRETRAINED, PROCEDURES
-from minilab.methods.pretraining import init_ref, pretrain_config
+from minilab.methods.pretraining import init_ref, pretrain_config, student_ref
 from minilab.papers import sanh2019
 from minilab.stages import Plan
 
@@ -49,6 +49,12 @@ WR_MAIN_MINI = dict(
     pretrain_mlm_probability=0.4,
     pretrain_batch_size=64,
     student_init='pretrain',     # 'pretrain' (kit pre-trains) or a name/path template with {L} {H} {A}
+    pretrained_students={},      # size -> a name/path template that size starts from (else student_init)
+    # how the kit's MLM pre-training reads its corpus; each enters a pretrain
+    # config only when set (minilab.methods.pretraining.pretrain_config)
+    pretrain_max_length=None,    # word pieces a pre-training row (None: max_length)
+    pretrain_packing=False,      # texts packed into full rows (data.pack), not one text a row
+    pretrain_masked_head=False,  # the MLM output layer at masked positions only (objectives.compose)
     # teacher: a bigger pre-trained model fine-tuned on D_L
     teacher_size='base',           # mini-scale BERT-Base analog (L6_H192)
     teacher_init='pretrain',     # 'pretrain' or a name/path (e.g. bert-large-uncased)
@@ -113,7 +119,6 @@ WR_MAIN_REAL = dict(
     # labels; dev is held out of train (minilab.data.load_task says so in `sources`)
     tokenizer='sentence-transformers/all-MiniLM-L6-v2', max_length=64,
     sizes=['L3_H384'], scale='paper',
-    student_init='sentence-transformers/paraphrase-MiniLM-L{L}-v2',
     teacher_init='sentence-transformers/all-MiniLM-L6-v2', teacher_size='L6_H384',
     teacher_lr=5e-5, teacher_epochs=3, lr=1e-4, random_lr=5e-4, epochs=3, batch_size=32,
     # movie-review sentences as SST-2's are sentences: IMDB's 50,000 unlabeled
@@ -121,6 +126,32 @@ WR_MAIN_REAL = dict(
     transfer_pool='imdb/unsupervised', transfer_unit='sentence', transfer_size=10_000,
     distill_epochs=2, finetune_epochs=2, finetune_lr=1e-4,
     seed_every_stage=True, mixed_precision='bf16',
+    # MLM pre-training of the other sizes (`--sizes L2_H128 L4_H256`): the kit
+    # pre-trains them; L3_H384 keeps its packaged checkpoint (the saved runs' ids)
+    student_init='pretrain',
+    pretrained_students={'L3_H384': 'sentence-transformers/paraphrase-MiniLM-L{L}-v2'},
+    # the real English of ../shared/data: books (Gutenberg, BookCorpus-like), the
+    # NLTK mix (news, web, speeches: Wikipedia-like) and IMDB's 50,000 unlabeled
+    # reviews: BERT's two kinds of text plus the task's own domain (movie reviews;
+    # SST-2's sentences are from Rotten Tomatoes reviews), ~26M words, ~37M word
+    # pieces. Drawn by row, a review is a sixth of the rows and, at ~320 pieces a
+    # review against ~80 a paragraph, ~45% of the pieces
+    corpus='gutenberg+nltk_english+imdb/unsupervised',
+    # budget: 100,000 of the 301,138 texts (~12.3M word pieces, ~96,000 rows of
+    # 128; held-out texts come from the rest) twice, 24.6M pieces in 3,000 steps
+    # of 64 rows. Measured, one thread, bf16 (benchmarks/pretrain_head.py):
+    # L2_H128 8,900 pieces a CPU second (~46 min), L4_H256 3,300 (~2.1 h). Two
+    # epochs, not one of 200,000 texts: the loop checkpoints at epoch ends, so a
+    # stopped run resumes from the middle (small models lose little to one repeat)
+    corpus_size=100_000,
+    pretrain_epochs=2,
+    pretrain_lr=1e-3,            # not tuned here: the world's rate for its small students
+    pretrain_batch_size=64,
+    # BERT's pre-training recipe: rows of 128 word pieces, packed (nothing
+    # truncated, nothing padded), 15% of them predicted, drawn uniformly
+    pretrain_max_length=128, pretrain_packing=True,
+    pretrain_mlm_probability=0.15, mlm_smoothing=0.0,
+    pretrain_masked_head=True,   # the output layer at masked positions only
 )
 
 WR_MAIN_PRESETS = {
@@ -225,7 +256,7 @@ def plan_wr_main(p):
                 for seed in p['seeds']}
     for size in p['sizes']:
         L, H = models.parse_size(size, p['scale'])
-        pretrained = init_ref(plan, p, p['student_init'], size, p['pretrain_epochs'])
+        pretrained = student_ref(plan, p, size)
         for seed in p['seeds']:
             teacher = teachers[seed]
             for proc in p['procedures']:
@@ -325,7 +356,7 @@ def plan_wr_init(p):
         size = models.size_name(depth, H)
         for mode in p['init_modes']:
             if mode == 'pretrain':
-                init = init_ref(plan, p, p['student_init'], size, p['pretrain_epochs'])
+                init = student_ref(plan, p, size)
             else:
                 init = teacher_init
             for seed in p['seeds']:
@@ -414,7 +445,7 @@ def plan_wr_depth_width(p):
     needs_pretraining = any(PRETRAINED[proc] for proc in p['procedures'])  # basic alone does not
     for size in p['sizes']:
         L, H = models.parse_size(size, p['scale'])
-        pretrained = init_ref(plan, p, p['student_init'], size, p['pretrain_epochs']) \
+        pretrained = student_ref(plan, p, size) \
             if needs_pretraining else None
         for seed in p['seeds']:
             for proc in p['procedures']:
@@ -486,7 +517,7 @@ def plan_wr_readme(p):
         task_config = _task_config(dict(p, task=task))
         for size in p['sizes']:
             L, H = models.parse_size(size, p['scale'])
-            pretrained = init_ref(plan, p, p['student_init'], size, p['pretrain_epochs'])
+            pretrained = student_ref(plan, p, size)
             for seed in p['seeds']:
                 for proc in p['procedures']:
                     plan.add(_student(p, proc, L, H, pretrained, seed, task_config, teacher=None))
@@ -585,7 +616,7 @@ def _concurrent_start(plan, p, system, teacher_init):
         return 'PD', teacher_init, 'truncate'
     if system == 'DistilBERT':
         return 'PF', _distilbert_init(plan, p, teacher_init), None
-    own = init_ref(plan, p, p['student_init'], p['student_size'], p['pretrain_epochs'])
+    own = student_ref(plan, p, p['student_size'])
     return system, own, None
 
 
