@@ -39,7 +39,7 @@ RUNS_DIR: str = ""  # your run store (minilab run --runs-dir); figures go to <RU
 OVERRIDES: dict = {}  # the --set overrides your runs were made with, e.g. {"procedures": ["basic", "D"]}
 REAL_PRESET: str = "real"  # the real-English preset drawn beside the world's in section 5 ("" leaves it out)
 REAL_TASKS: list = ["glue/sst2", "sick"]  # its labeled tasks, one panel each
-REAL_SIZES: list = ["L3_H384"]  # its student sizes
+REAL_SIZES: list = ["L2_H128", "L3_H384"]  # its student sizes
 
 # %%
 # derived settings (papermill only replaces the parameters cell)

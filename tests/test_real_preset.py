@@ -32,20 +32,26 @@ def test_every_stage_takes_the_seed():
     teachers = {rid: c for rid, c in plan.configs.items() if c['kind'] == 'teacher'}
     assert sorted(c['seed'] for c in teachers.values()) == [0, 1, 2]
     students = [c for c in plan.configs.values() if c['kind'] == 'student']
-    assert len(students) == 12
+    assert len(students) == 24  # 2 sizes x 4 procedures x 3 seeds
+    pretrain = {rid for rid, c in plan.configs.items() if c['kind'] == 'pretrain'}
     for c in students:
         if c['procedure'] in ('D', 'PD'):
             assert teachers[c['teacher']]['seed'] == c['seed'] == c['transfer']['seed']
             assert c['transfer']['unit'] == 'sentence'
-        expected = 'sentence-transformers/paraphrase-MiniLM-L3-v2' if c['procedure'] in ('PF', 'PD') else 'random'
-        assert c['init'] == expected
+        if c['procedure'] in ('basic', 'D'):
+            assert c['init'] == 'random'
+        elif c['size'] == 'L3_H384':  # a checkpoint pre-trained at scale
+            assert c['init'] == 'sentence-transformers/paraphrase-MiniLM-L3-v2'
+        else:  # the kit's own MLM pre-training on the real corpus, shared by the seeds
+            assert c['init'] in pretrain
 
 
 def test_the_tiny_real_variant_runs(tmp_path, monkeypatch):
     _need_real_data()
     monkeypatch.setattr(paths, 'CACHE', tmp_path / 'cache')
     store = tmp_path / 'runs'
-    argv = ['run', 'wr_main', '--preset', 'real', '--runs-dir', str(store), '--seeds', '0', '--no-progress']
+    argv = ['run', 'wr_main', '--preset', 'real', '--runs-dir', str(store), '--seeds', '0', '--no-progress',
+            '--sizes', 'L3_H384']
     for key, value in TINY.items():
         argv += ['--set', f'{key}={value}']
     assert cli.main(argv) == 0

@@ -118,7 +118,9 @@ WR_MAIN_REAL = dict(
     # SST-2's own dev set (872) is the test set, as on the hub, whose test split has no
     # labels; dev is held out of train (minilab.data.load_task says so in `sources`)
     tokenizer='sentence-transformers/all-MiniLM-L6-v2', max_length=64,
-    sizes=['L3_H384'], scale='paper',
+    # L2_H128 (BERT-Tiny's shape) pre-trained by the kit on the real corpus below;
+    # L3_H384 from a checkpoint pre-trained at scale (pretrained_students)
+    sizes=['L2_H128', 'L3_H384'], scale='paper',
     teacher_init='sentence-transformers/all-MiniLM-L6-v2', teacher_size='L6_H384',
     teacher_lr=5e-5, teacher_epochs=3, lr=1e-4, random_lr=5e-4, epochs=3, batch_size=32,
     # movie-review sentences as SST-2's are sentences: IMDB's 50,000 unlabeled
@@ -126,8 +128,8 @@ WR_MAIN_REAL = dict(
     transfer_pool='imdb/unsupervised', transfer_unit='sentence', transfer_size=10_000,
     distill_epochs=2, finetune_epochs=2, finetune_lr=1e-4,
     seed_every_stage=True, mixed_precision='bf16',
-    # MLM pre-training of the other sizes (`--sizes L2_H128 L4_H256`): the kit
-    # pre-trains them; L3_H384 keeps its packaged checkpoint (the saved runs' ids)
+    # MLM pre-training of every other size (L2_H128; `--sizes L4_H256` adds one):
+    # the kit pre-trains them; L3_H384 keeps its packaged checkpoint
     student_init='pretrain',
     pretrained_students={'L3_H384': 'sentence-transformers/paraphrase-MiniLM-L{L}-v2'},
     # the real English of ../shared/data: books (Gutenberg, BookCorpus-like), the
@@ -672,7 +674,7 @@ WR_GRID_PRESETS = {
                   max_length=128, batch_sizes=[1, 32], examples_per_pass=32, repeats=3, threads=0),
     # the real preset's students beside its L6/H384 teacher (WR-F4 real: the speed
     # ratio of the smallest student within 1 point of the teacher)
-    'real': dict(WR_GRID_MINI, scale='paper', sizes=['L3_H384'], teacher_size='L6_H384',
+    'real': dict(WR_GRID_MINI, scale='paper', sizes=['L2_H128', 'L3_H384'], teacher_size='L6_H384',
                  vocab_size=30522, max_length=64, batch_sizes=[1, 32], examples_per_pass=64,
                  repeats=5, threads=1),
 }
