@@ -231,11 +231,10 @@ def _dry_run(plans):
                 if similar:
                     guess = sum(similar) / len(similar)
                     estimate += guess
-                    print(rid, plan.describe(rid), f'to do (~{guess:.0f} s, from {len(similar)} '
-                          f'like it)')
+                    print(rid, f'to do (~{guess:.0f} s, from {len(similar)} like it)')
                 else:
                     unknown += 1
-                    print(rid, plan.describe(rid), 'to do')
+                    print(rid, 'to do')
                 continue
             seconds = runs.record_seconds(runs.load_record(plan.paper, rid))
             total += seconds or 0.0
