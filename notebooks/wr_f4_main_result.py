@@ -234,9 +234,18 @@ if real_students:
     real_lines, real_holds = claim_lines(real_students, real_teachers, real_tables, speed)
     print('\n'.join(real_lines))
     costs(nb_real, REAL_TASKS, REAL_SIZES, SEEDS, real_students, real_teachers)
+    # how far the kit's own MLM pre-training got (one per size, shared by the seeds)
+    pretraining = nb_real.results('wr_main', 'pretrain', task=REAL_TASKS[0], sizes=REAL_SIZES, seeds=SEEDS)
+    for _, r in pretraining.iterrows():
+        print(f"pre-training {r['size']}: {r['train_tokens'] / 1e6:.1f}M word pieces in "
+              f"{r['time_train_seconds'] / 60:.0f} min; held-out MLM accuracy "
+              f"{r['heldout_mlm_accuracy']:.1f}% (predicting the most frequent piece: "
+              f"{r['heldout_mlm_unigram_accuracy']:.1f}%), loss {r['heldout_mlm_loss']:.2f}")
     display(pd.concat({**{f'{PRESET}: {t}': tb.round(1) for t, (tb, _) in tables.items()},
                        **{f'{REAL_PRESET}: {t}': tb.round(1) for t, (tb, _) in real_tables.items()}}))
-    nb_real.save(*draw(real_tables, REAL_PRESET, SEEDS, note='\nPF/PD: paraphrase-MiniLM-L3-v2'))
+    nb_real.save(*draw(real_tables, REAL_PRESET, SEEDS,
+                       note='\na teacher per seed; PF/PD start: L3_H384 paraphrase-MiniLM-L3-v2,\n'
+                            'other sizes one kit MLM pre-training shared by the seeds'))
     real_ids = [rid for task in REAL_TASKS
                 for rid in list(real_students[task]['run_id']) + list(real_teachers[task]['run_id'])]
     nb_real.publish(dict(PRESET=REAL_PRESET, TASKS=REAL_TASKS, SIZES=REAL_SIZES, SEEDS=SEEDS), real_ids,
