@@ -203,9 +203,12 @@ nb.publish(dict(PRESET=PRESET, TASKS=TASKS, SIZES=SIZES, SEEDS=SEEDS), run_ids,
 # what distillation transfers: the teacher knew NLI before it saw SICK. Every stage with
 # randomness takes the seed (teacher fine-tuning, the transfer sample, the
 # student); SST-2's own dev set is the test set (the hub's test split has no
-# labels) and dev is held out of the training set. One student size only: the
-# kit's own MLM pre-training of smaller students on real text is not done yet
-# (README 'What does not work yet').
+# labels) and dev is held out of the training set. L2_H128's PF and PD start
+# from the kit's own MLM pre-training on real text (tens of millions of word
+# pieces, printed below: far short of BERT's, so PF there tests a briefly
+# pre-trained student); that
+# pre-training is one run shared by the three seeds, and the L2 students use the
+# learning rate tuned for the L3 checkpoint (1e-4: README 'What does not work yet').
 
 # %%
 real_students = {}
