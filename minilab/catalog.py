@@ -9,6 +9,7 @@ EXPERIMENTS = {  # name -> (paper, presets)
     # quick: the playground's; real: real English at CPU scale (SST-2, MiniLM teacher)
     'wr_main': ('turc2019', PRESETS + ('quick', 'real')),
     'wr_main_nli': ('turc2019', PRESETS + ('quick', 'real')),
+    'wr_budget': ('turc2019', ('tiny', 'real')),  # the kit's pre-training budget: real text only
     'wr_grid': ('turc2019', PRESETS + ('real',)),
     'wr_init': ('turc2019', PRESETS),
     'wr_transfer': ('turc2019', PRESETS),

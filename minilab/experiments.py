@@ -73,7 +73,8 @@ RANGES = {
     'train_size': COUNT, 'dev_size': COUNT, 'test_size': COUNT, 'max_length': COUNT,
     'pretrain_max_length': COUNT,
     'corpus_size': COUNT, 'distill_corpus_size': COUNT, 'heldout_size': COUNT,
-    'transfer_size': COUNT, 'transfer_sizes': COUNT, 'labels_per_class': COUNT,
+    'transfer_size': COUNT, 'transfer_sizes': COUNT, 'pretrain_budgets': COUNT,
+    'seeded_pretrain_budgets': COUNT, 'labels_per_class': COUNT,
     'batch_size': COUNT, 'pretrain_batch_size': COUNT, 'teacher_batch_size': COUNT,
     'distill_batch_size': COUNT, 'finetune_batch_size': COUNT, 'lowres_teacher_batch_size': COUNT,
     'speed_batch_size': COUNT, 'batch_sizes': COUNT, 'paper_batch_size': COUNT,
@@ -240,6 +241,11 @@ def _check_names(p):
                              f"template; valid: a name/path with {{L}} {{H}} {{A}} (sizes the kit "
                              f"pre-trains are left out: student_init='pretrain')")
         _check_template(f'pretrained_students[{size!r}]', template)
+    for key in ('pretrained_lr_by_size', 'random_lr_by_size'):  # size -> its learning rate
+        for size, lr in (p.get(key) or {}).items():
+            models.parse_size(size, p.get('scale', 'mini'))
+            if isinstance(lr, bool) or not isinstance(lr, (int, float)) or lr <= 0:
+                raise ValueError(f"{key}[{size!r}] = {lr!r} is not a learning rate; valid: a number > 0")
     if isinstance(p.get('distill_loss'), str):
         objectives.check_weights(p['distill_loss'])
 

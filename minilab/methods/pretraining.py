@@ -30,9 +30,11 @@ HELDOUT_TEXTS = 1000
 HELDOUT_MASK_SEED = 1234   # fixed masks: every model of a corpus is measured on the same ones
 
 
-def pretrain_config(p, size, epochs, teacher=False):
+def pretrain_config(p, size, epochs, teacher=False, seed=0):
     """The config of the MLM pre-training of one size, from a preset's keys
     (tokenizer, corpus, corpus_size, max_length, pretrain_* / teacher_pretrain_lr).
+    `seed` draws the initial weights, the masks, the batch order and the corpus
+    sample (0: the one pre-training the saved runs share).
     pretrain_max_length, pretrain_masked_head and pretrain_packing enter the
     config only when set, so the saved world runs keep their ids."""
     L, H = models.parse_size(size, p['scale'])
@@ -41,13 +43,15 @@ def pretrain_config(p, size, epochs, teacher=False):
                corpus=p['corpus'], corpus_size=p['corpus_size'],
                max_length=p.get('pretrain_max_length') or p['max_length'],
                epochs=epochs, lr=p['teacher_pretrain_lr'] if teacher else p['pretrain_lr'],
-               batch_size=p['pretrain_batch_size'], seed=0, mlm_smoothing=p['mlm_smoothing'],
+               batch_size=p['pretrain_batch_size'], seed=seed, mlm_smoothing=p['mlm_smoothing'],
                mlm_probability=p['pretrain_mlm_probability'],
                # shuffled batches: length-grouped ones (the loop's legacy default)
                # put sentences of one kind together, and the world-5 teacher then
                # reached only 16/28 on the adjective probe where shuffled reached 28/28
                length_grouping=False,
                mixed_precision=p.get('mixed_precision', 'no'))
+    if seed:  # a seeded pre-training draws its corpus sample too (seed 0: the saved ids)
+        cfg['data_seed'] = seed
     if p.get('pretrain_masked_head'):  # the same loss, computed another way: a new id
         cfg['masked_head'] = True
     if p.get('pretrain_packing'):
@@ -55,11 +59,11 @@ def pretrain_config(p, size, epochs, teacher=False):
     return cfg
 
 
-def init_ref(plan, p, template, size, epochs, teacher=False):
+def init_ref(plan, p, template, size, epochs, teacher=False, seed=0):
     """A pretrain stage of `plan` ('pretrain'), or a hub name / local path from a
     template with {L} {H} {A} (e.g. 'google/bert_uncased_L-{L}_H-{H}_A-{A}')."""
     if template == 'pretrain':
-        return plan.add(pretrain_config(p, size, epochs, teacher))
+        return plan.add(pretrain_config(p, size, epochs, teacher, seed))
     L, H = models.parse_size(size, p['scale'])
     return template.format(L=L, H=H, A=max(1, H // 64))
 
@@ -75,9 +79,10 @@ def student_template(p, size):
     return p['student_init']
 
 
-def student_ref(plan, p, size):
-    """The init of a student of `size`: a pretrain stage of `plan` or a name/path."""
-    return init_ref(plan, p, student_template(p, size), size, p['pretrain_epochs'])
+def student_ref(plan, p, size, seed=0):
+    """The init of a student of `size`: a pretrain stage of `plan` (drawn by
+    `seed`) or a name/path."""
+    return init_ref(plan, p, student_template(p, size), size, p['pretrain_epochs'], seed=seed)
 
 
 def token_weights(tokenized, tokenizer, smoothing):

@@ -8,7 +8,7 @@ function that turns parameters into a `Plan` of stages (see minilab.stages).
 from minilab import data, models, objectives, runs, world
 from minilab.methods import distilbert
 from minilab.methods.pretrained_distillation import DISTILLED, PRETRAINED, PROCEDURES
-from minilab.methods.pretraining import init_ref, pretrain_config, student_ref
+from minilab.methods.pretraining import init_ref, pretrain_config, student_ref, student_template
 from minilab.papers import sanh2019
 from minilab.stages import Plan
 
@@ -50,6 +50,8 @@ WR_MAIN_MINI = dict(
     pretrain_batch_size=64,
     student_init='pretrain',     # 'pretrain' (kit pre-trains) or a name/path template with {L} {H} {A}
     pretrained_students={},      # size -> a name/path template that size starts from (else student_init)
+    pretrained_lr_by_size={},    # size -> the lr of its PF / PD students (else lr)
+    random_lr_by_size={},        # size -> the lr of its basic / D students (else random_lr)
     # how the kit's MLM pre-training reads its corpus; each enters a pretrain
     # config only when set (minilab.methods.pretraining.pretrain_config)
     pretrain_max_length=None,    # word pieces a pre-training row (None: max_length)
@@ -222,11 +224,24 @@ def _teacher(plan, p, task, seed=0):
     return teacher_init, teacher
 
 
+def student_lr(p, proc, size):
+    """The learning rate of a student: `lr` for a pre-trained start (PF, PD),
+    `random_lr` for random weights (basic, D), unless `pretrained_lr_by_size` /
+    `random_lr_by_size` name one for this size (a recipe tuned per size on dev)."""
+    pretrained = PRETRAINED[proc]
+    by_size = p.get('pretrained_lr_by_size' if pretrained else 'random_lr_by_size') or {}
+    shape = models.parse_size(size, p['scale'])
+    for key, lr in by_size.items():
+        if models.parse_size(key, p['scale']) == shape:
+            return lr
+    return p['lr'] if pretrained else p['random_lr']
+
+
 def _student(p, proc, L, H, init, seed, task, teacher, transfer_size=None, transfer_domain=None):
     """One student config; the transfer set (D, PD) defaults to the preset's."""
     cfg = dict(kind='student', procedure=proc, size=models.size_name(L, H), L=L, H=H,
                init=init if PRETRAINED[proc] else 'random', seed=seed,
-               lr=p['lr'] if PRETRAINED[proc] else p['random_lr'], epochs=p['epochs'],
+               lr=student_lr(p, proc, models.size_name(L, H)), epochs=p['epochs'],
                length_grouping=p['length_grouping'], **task)
     if DISTILLED[proc]:
         transfer = dict(pool=p['transfer_pool'], size=transfer_size or p['transfer_size'],
@@ -266,6 +281,56 @@ def plan_wr_main(p):
                     for domain in p.get('transfer_domains', [p['transfer_domain']]):
                         plan.add(_student(p, proc, L, H, pretrained, seed, task, teacher,
                                           transfer_size, domain))
+    return plan
+
+
+# -----------------------------------------------------------------------------
+# WR-F4's pre-training budget: how much MLM pre-training a small student needs
+# before PF beats basic (the issue's question for the kit's own real-text
+# pre-training). The main result's recipe; PF from pre-trainings of several
+# budgets (corpus_size texts, pretrain_epochs passes), basic once per seed. A
+# pre-training is shared by the seeds for cost, except at the budgets in
+# seeded_pretrain_budgets, where each seed pre-trains its own: those give the
+# pre-training's own seed spread. The budget equal to the main result's
+# corpus_size is the main result's pre-training (the same run id).
+
+WR_BUDGET_PRESETS = {
+    # 12,500 / 25,000 / 50,000 / 100,000 texts twice: ~3M / 6M / 12M / 24M word pieces
+    'real': dict(WR_MAIN_REAL, sizes=['L2_H128'], procedures=['basic', 'PF'],
+                 pretrain_budgets=[12_500, 25_000, 50_000, 100_000], seeded_pretrain_budgets=[12_500]),
+    'tiny': dict(WR_MAIN_PRESETS['tiny'], sizes=['tiny'], procedures=['basic', 'PF'],
+                 pretrain_budgets=[1000, 2000], seeded_pretrain_budgets=[1000]),
+}
+
+
+def _validate_budget(p):
+    for proc in p['procedures']:
+        if proc not in ('basic', 'PF'):
+            raise ValueError(f"procedure {proc!r} is not studied by the budget sweep; valid: basic, PF")
+    for budget in p['seeded_pretrain_budgets']:
+        if budget not in p['pretrain_budgets']:
+            raise ValueError(f"seeded_pretrain_budgets holds {budget}, not one of pretrain_budgets "
+                             f"{p['pretrain_budgets']}")
+    for size in p['sizes']:
+        if student_template(p, size) != 'pretrain':
+            raise ValueError(f"size {size} starts from {student_template(p, size)!r}, not the kit's "
+                             f"pre-training; valid: sizes outside pretrained_students")
+
+
+def plan_wr_budget(p):
+    plan = Plan('turc2019')
+    task = _task_config(p)
+    for size in p['sizes']:
+        L, H = models.parse_size(size, p['scale'])
+        for seed in p['seeds']:
+            if 'basic' in p['procedures']:
+                plan.add(_student(p, 'basic', L, H, None, seed, task, None))
+            if 'PF' not in p['procedures']:
+                continue
+            for budget in p['pretrain_budgets']:
+                pretrain_seed = seed if budget in p['seeded_pretrain_budgets'] else 0
+                init = student_ref(plan, dict(p, corpus_size=budget), size, seed=pretrain_seed)
+                plan.add(_student(p, 'PF', L, H, init, seed, task, None))
     return plan
 
 
@@ -711,6 +776,8 @@ EXPERIMENTS = {
                                       **(WR_MAIN_NLI_REAL if name == 'real' else {}))
                            for name, p in WR_MAIN_PRESETS.items()},
                           plan_wr_main, 'wr_f4_main_result', 'WR-F4 on the NLI-like task'),
+    'wr_budget': _entry(WR_BUDGET_PRESETS, plan_wr_budget, 'wr_f4_main_result',
+                        "WR-F4: PF's gain over basic as the kit's pre-training grows", _validate_budget),
     'wr_grid': _entry(WR_GRID_PRESETS, plan_wr_grid, 'wr_t1_grid',
                       'WR-T1: parameters and latency of the L x H student grid'),
     'wr_init': _entry(WR_INIT_PRESETS, plan_wr_init, 'wr_f2_init',
