@@ -1,3 +1,18 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # Well-Read Students Learn Better (Turc et al. 2019), main result (WR-F4)
 #
@@ -254,6 +269,77 @@ if real_students:
     nb_real.publish(dict(PRESET=REAL_PRESET, TASKS=REAL_TASKS, SIZES=REAL_SIZES, SEEDS=SEEDS), real_ids,
                     [('WR-F4', 'PD > PF > D > basic at every student size', '; '.join(real_lines),
                       real_holds)] if len(ORDER) == 4 else [])
+
+# %% [markdown]
+# ## 6 How much pre-training before PF helps (the `real` preset's budget sweep)
+#
+# `minilab run wr_budget --preset real`: PF at L2_H128 from the kit's MLM
+# pre-training on real text at four budgets, beside basic (the same students as
+# section 5's). The recipe is section 5's; only the pre-training grows. Each
+# budget is one pre-training shared by the three seeds, except the smallest, which is
+# pre-trained once per seed (its own initial weights, masks, batch order and
+# corpus sample): its spread includes the pre-training's own randomness, and
+# its held-out MLM accuracy has a spread. The paired interval is PF - basic by
+# seed; a budget where it holds is one where this much pre-training already helps.
+
+# %%
+def budget_table(students, pretraining):
+    """One row per pre-training budget (texts): its word pieces, held-out MLM
+    accuracy, PF's test accuracy (mean, std) and PF - basic paired by seed."""
+    basic = analysis.per_seed(students, procedure='basic')
+    pf = students[students['procedure'] == 'PF'].merge(
+        pretraining.rename(columns={'run_id': 'init', 'seed': 'pretrain_seed'})[
+            ['init', 'pretrain_seed', 'corpus_size', 'train_tokens', 'heldout_mlm_accuracy']], on='init')
+    rows = []
+    for budget, g in pf.groupby('corpus_size'):
+        gain = claims.compare(g.groupby('seed')['test_accuracy'].mean(), basic, 'PF - basic', num_classes=2)
+        rows.append(dict(budget_texts=budget, pieces_M=g['train_tokens'].mean() / 1e6,
+                         pretrainings=g['pretrain_seed'].nunique(),
+                         mlm_accuracy=g.drop_duplicates('init')['heldout_mlm_accuracy'].mean(),
+                         mlm_accuracy_std=g.drop_duplicates('init')['heldout_mlm_accuracy'].std(),
+                         PF=g['test_accuracy'].mean(), PF_std=g['test_accuracy'].std(),
+                         gain=gain.diff.mean, gain_low=gain.diff.low, gain_high=gain.diff.high,
+                         verdict=gain.verdict))
+    return pd.DataFrame(rows), basic
+
+
+def draw_budget(table, basic, seeds):
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    left.errorbar(table['pieces_M'], table['PF'], yerr=table['PF_std'].fillna(0), marker='o', capsize=3,
+                  label='PF (L2_H128)')
+    left.axhline(basic.mean(), color='grey', linestyle='--', label=f'basic {basic.mean():.1f}±{basic.std():.1f}')
+    left.axhspan(basic.mean() - basic.std(), basic.mean() + basic.std(), color='grey', alpha=0.15)
+    left.set_xscale('log')
+    left.set_xlabel('MLM pre-training (million word pieces)')
+    left.set_ylabel('SST-2 test accuracy (%)')
+    left.set_title(f'PF vs basic as pre-training grows ({len(seeds)} seeds;\n'
+                   'one pre-training per budget, per seed at the smallest)')
+    left.legend(fontsize=8)
+    right.errorbar(table['pieces_M'], table['mlm_accuracy'], yerr=table['mlm_accuracy_std'].fillna(0),
+                   marker='o', capsize=3)
+    right.set_xscale('log')
+    right.set_xlabel('MLM pre-training (million word pieces)')
+    right.set_ylabel('held-out MLM accuracy (%)')
+    right.set_title('how far the pre-training got')
+    return fig, table
+
+
+budget_students = pd.DataFrame()
+if REAL_PRESET and not RUNS_DIR:
+    try:
+        _, budget_students, budget_pretraining = nb_real.load('wr_budget', 'student', 'pretrain', seeds=SEEDS)
+    except notebook_kit.MissingRunsError as err:
+        print(f'budget sweep left out: {err}')
+if len(budget_students):
+    budget, basic_scores = budget_table(budget_students, budget_pretraining)
+    for _, r in budget.iterrows():
+        print(f"{r['pieces_M']:.1f}M pieces ({r['pretrainings']} pre-training(s)): held-out MLM "
+              f"{r['mlm_accuracy']:.1f}%; PF {r['PF']:.1f}±{r['PF_std']:.1f} vs basic "
+              f"{basic_scores.mean():.1f}: PF - basic {r['gain']:+.1f} [{r['gain_low']:+.1f}, "
+              f"{r['gain_high']:+.1f}] {r['verdict']}")
+    nb_real.save(*draw_budget(budget, basic_scores, SEEDS), fig_id=f'wr_f4_pretrain_budget_{REAL_PRESET}')
+    nb_real.publish(dict(PRESET=REAL_PRESET, SEEDS=SEEDS),
+                    list(budget_students['run_id']) + list(budget_pretraining['run_id']))
 
 # %% [markdown]
 # ## References
