@@ -213,32 +213,35 @@ def _plans(name, preset, overrides):
 
 
 def _dry_run(plans):
-    """Each run: done (its recorded cost) or to do (an estimate: the mean
-    recorded cost of the done runs of the same kind, procedure and size in
-    this plan, e.g. the other seeds; none where no such run is done)."""
+    """Each run: done (its recorded cost) or to do (an estimate from the finished
+    runs like it in the store: the same kind, procedure, size, task and
+    tokenizer, their cost scaled by the examples each trains on where both
+    configs give them, e.g. a pre-training of half the corpus at half the cost;
+    none where no such run is done)."""
     from minilab import runs
     for plan in plans:
-        todo, total, recorded = set(plan.todo()), 0.0, {}
-        cost = {rid: runs.record_seconds(runs.load_record(plan.paper, rid))
-                for rid in plan.configs if rid not in todo}  # each record read once
-        for rid, seconds in cost.items():
+        todo, total = set(plan.todo()), 0.0
+        like = {}  # cost key -> [(seconds, examples)] of every finished run of the paper
+        for record in runs.iter_records(plan.paper):
+            seconds = runs.record_seconds(record)
             if seconds is not None:
-                recorded.setdefault(_cost_key(plan.configs[rid]), []).append(seconds)
+                like.setdefault(_cost_key(record['config']), []).append((seconds, _examples(record['config'])))
         estimate, unknown = 0.0, 0
         for rid in plan.configs:
-            if rid in todo:
-                similar = recorded.get(_cost_key(plan.configs[rid]))
-                if similar:
-                    guess = sum(similar) / len(similar)
-                    estimate += guess
-                    print(rid, f'to do (~{guess:.0f} s, from {len(similar)} like it)')
-                else:
-                    unknown += 1
-                    print(rid, 'to do')
+            if rid not in todo:
+                seconds = runs.record_seconds(runs.load_record(plan.paper, rid))
+                total += seconds or 0.0
+                print(rid, plan.describe(rid), f'({seconds:.0f} s)' if seconds is not None else '')
                 continue
-            seconds = cost[rid]
-            total += seconds or 0.0
-            print(rid, plan.describe(rid), f'({seconds:.0f} s)' if seconds is not None else '')
+            similar = like.get(_cost_key(plan.configs[rid]))
+            if not similar:
+                unknown += 1
+                print(rid, 'to do')
+                continue
+            examples = _examples(plan.configs[rid])
+            guess = sum(s * (examples / n if examples and n else 1.0) for s, n in similar) / len(similar)
+            estimate += guess
+            print(rid, f'to do (~{guess:.0f} s, from {len(similar)} like it)')
         done = len(plan.configs) - len(todo)
         print(f'{done} of {len(plan.configs)} runs done ({total / 60:.1f} min of recorded '
               f'run time); {len(todo)} to do'
@@ -248,8 +251,26 @@ def _dry_run(plans):
     return 0
 
 
-def _cost_key(config):
-    return config['kind'], config.get('procedure'), config.get('size')
+def _cost_key(config):  # the tokenizer tells the world's runs from real text's
+    return (config['kind'], config.get('procedure'), config.get('size'), config.get('task'),
+            config.get('tokenizer'))
+
+
+def _examples(config):
+    """The examples a run trains on, counted over its epochs, where its config
+    gives them (None where a size is the whole data set): a pre-training's
+    corpus_size, a distillation's transfer set (then fine-tuning's train_size),
+    else train_size."""
+    epochs = config.get('epochs') or 1
+    if config['kind'] == 'pretrain':
+        return (config.get('corpus_size') or 0) * epochs or None
+    transfer = config.get('transfer')
+    if isinstance(transfer, dict) and transfer.get('size'):
+        tuning = config.get('finetune_epochs') or 0
+        if tuning and not config.get('train_size'):
+            return None
+        return transfer['size'] * epochs + (config.get('train_size') or 0) * tuning
+    return (config.get('train_size') or 0) * epochs or None
 
 
 def argv_without_jobs(argv):

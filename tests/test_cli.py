@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from minilab import cli, experiments, paths
+from minilab import cli, experiments, paths, runs
 from minilab.experiments import ExperimentError
 from minilab.methods.pretrained_distillation import PROCEDURES
 
@@ -109,6 +109,26 @@ def test_dry_run_lists_ids_and_trains_nothing(capsys, tmp_path, monkeypatch):
     assert rc == 0
     assert ' '.join(out.splitlines()[:-1]).split()[::3] == list(experiments.build_plan(
         'wr_main', 'tiny', seeds=[0, 1], sizes=['tiny'], transfer_size=500).configs)
+
+
+def test_dry_run_estimates_from_finished_runs_like_it_scaled_by_their_examples(capsys, tmp_path, monkeypatch):
+    """A to-do pre-training of 2,000 texts, from a finished one of 1,000 that took
+    50 s an epoch: ~100 s an epoch. A run of another tokenizer is not used."""
+    store = tmp_path / 'runs'
+    monkeypatch.setattr(paths, 'RUNS', store)
+    plan = experiments.build_plan('wr_main', 'tiny', sizes=['tiny'])
+    rid, config = next((r, c) for r, c in plan.configs.items() if c['kind'] == 'pretrain')
+    runs.save_run('turc2019', dict(config, corpus_size=config['corpus_size'] // 2), {},
+                  timings={'wall_seconds': 50.0 * config['epochs']}, root=store)  # 50 s an epoch
+    runs.save_run('turc2019', dict(config, tokenizer='other'), {}, timings={'wall_seconds': 9999.0},
+                  root=store)
+    rc, out, _ = run_main(capsys, 'run', 'wr_main', '--preset', 'tiny', '--sizes', 'tiny', '--dry-run',
+                          '--runs-dir', str(store))
+    assert rc == 0
+    guess = 100 * config['epochs']
+    assert f'{rid} to do (~{guess} s, from 1 like it)' in out.splitlines()
+    assert out.splitlines()[-1].endswith(f'~{guess / 60:.1f} min by the recorded cost of runs like them '
+                                         f'({len(plan.configs) - 1} with no run like them to go by)')
 
 
 def test_dry_run_of_a_paper_is_the_union_of_its_experiments(capsys, tmp_path, monkeypatch):
