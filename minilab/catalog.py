@@ -42,6 +42,7 @@ def check_target(name, preset):
     if name not in EXPERIMENTS and name not in PAPERS and name != 'all':
         raise ValueError(f'unknown experiment {name!r}; valid: {", ".join(EXPERIMENTS)}, '
                          f'a paper ({", ".join(PAPERS)}) or all')
-    presets = EXPERIMENTS[name][1] if name in EXPERIMENTS else PRESETS
+    presets = EXPERIMENTS[name][1] if name in EXPERIMENTS else tuple(dict.fromkeys(  # a paper: its experiments'
+        preset for paper, names in EXPERIMENTS.values() if name in (paper, 'all') for preset in names))
     if preset not in presets:
         raise ValueError(f'unknown preset {preset!r} for {name}; valid: {", ".join(presets)}')

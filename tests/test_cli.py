@@ -255,3 +255,11 @@ def test_subprocess_unreachable_task_fails_before_any_stage(procs):
     assert rc == 2 and out == ''
     assert_one_error_line(err, "task 'glue/cola' is neither a local path nor reachable on the hub",
                           'HF_HUB_OFFLINE=1', 'world/sentiment')
+
+
+def test_a_papers_presets_are_its_experiments_presets():
+    from minilab import catalog
+    catalog.check_target('turc2019', 'real')  # wr_main, wr_main_nli, wr_budget, wr_grid have it
+    catalog.check_target('all', 'real')
+    with pytest.raises(ValueError, match="unknown preset 'real' for sanh2019; valid: tiny, mini, paper$"):
+        catalog.check_target('sanh2019', 'real')
