@@ -13,7 +13,7 @@ from minilab import runs
 # classes of the hub tasks the paper presets name (world tasks: minilab.world)
 HUB_CLASSES = {'glue/sst2': 2, 'glue/mnli': 3, 'glue/qnli': 2, 'glue/rte': 2, 'glue/mrpc': 2,
                'glue/qqp': 2, 'glue/cola': 2, 'imdb': 2, 'ag_news': 4, 'dbpedia_14': 14,
-               'amazon_polarity': 2, 'yelp_polarity': 2}
+               'amazon_polarity': 2, 'yelp_polarity': 2, 'sick': 3}
 
 
 def summarise(students, by, column='procedure', metric='test_accuracy'):

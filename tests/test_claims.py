@@ -321,5 +321,5 @@ def test_num_classes():
     assert analysis.num_classes('world/nli') == 3
     assert analysis.num_classes('world/long_reviews') == 2
     assert analysis.num_classes('world/span_qa') is None      # spans, not classes
-    assert analysis.num_classes('glue/mnli') == 3
+    assert analysis.num_classes('glue/mnli') == analysis.num_classes('sick') == 3
     assert analysis.num_classes('some/local.csv') is None
