@@ -276,7 +276,7 @@ if real_students:
 # ## 6 How much pre-training before PF helps (the `real` preset's budget sweep)
 #
 # `minilab run wr_budget --preset real`: PF at L2_H128 from the kit's MLM
-# pre-training on real text at four budgets, beside basic (the same students as
+# pre-training on real text at three budgets, beside basic (the same students as
 # section 5's). The recipe is section 5's; only the pre-training grows. Each
 # budget is one pre-training shared by the three seeds, except the smallest, which is
 # pre-trained once per seed (its own initial weights, masks, batch order and
