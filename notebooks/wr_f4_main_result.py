@@ -123,9 +123,14 @@ def claim_lines(students, teachers, tables, speed=None, chance=None):
     for task, (table, spread) in tables.items():
         for size in table.index if len(ORDER) == 4 else ():  # the claim needs all four
             row = table.loc[size]
+            scores = analysis.scores_by(students[task], 'procedure', size=size)
+            missing = [p for p in ORDER if p not in scores]
+            if missing:  # a batch still running: records are committed as they finish
+                lines.append(f'{task} {size}: no saved {", ".join(missing)} runs yet -> inconclusive')
+                ordered.append(claims.INCONCLUSIVE)
+                continue
             level = dict(chance=chance[task]) if chance else dict(num_classes=analysis.num_classes(task))
-            steps = claims.chain(analysis.scores_by(students[task], 'procedure', size=size),
-                                 'PD > PF > D > basic', **level)
+            steps = claims.chain(scores, 'PD > PF > D > basic', **level)
             ordered.append(claims.all_of(steps))
             cells = ', '.join(f"{p} {row[p]:.1f}±{spread.loc[size, p]:.1f}" for p in ORDER)
             lines.append(f'{task} {size}: {claims.ordering(row[ORDER])} ({cells}); '
@@ -306,7 +311,8 @@ def budget_table(students, pretraining):
     basic = analysis.per_seed(students, procedure='basic')
     pf = students[students['procedure'] == 'PF'].merge(
         pretraining.rename(columns={'run_id': 'init', 'seed': 'pretrain_seed'})[
-            ['init', 'pretrain_seed', 'corpus_size', 'train_tokens', 'heldout_mlm_accuracy']], on='init')
+            ['init', 'pretrain_seed', 'corpus_size', 'train_tokens', 'heldout_mlm_accuracy',
+             'heldout_mlm_unigram_accuracy']], on='init')
     rows = []
     for budget, g in pf.groupby('corpus_size'):
         gain = claims.compare(g.groupby('seed')['test_accuracy'].mean(), basic, 'PF - basic', num_classes=2)
@@ -314,6 +320,7 @@ def budget_table(students, pretraining):
                          pretrainings=g['pretrain_seed'].nunique(),
                          mlm_accuracy=g.drop_duplicates('init')['heldout_mlm_accuracy'].mean(),
                          mlm_accuracy_std=g.drop_duplicates('init')['heldout_mlm_accuracy'].std(),
+                         unigram_accuracy=g.drop_duplicates('init')['heldout_mlm_unigram_accuracy'].mean(),
                          PF=g['test_accuracy'].mean(), PF_std=g['test_accuracy'].std(),
                          gain=gain.diff.mean, gain_low=gain.diff.low, gain_high=gain.diff.high,
                          verdict=gain.verdict))
@@ -326,18 +333,22 @@ def draw_budget(table, basic, seeds):
                   label='PF (L2_H128)')
     left.axhline(basic.mean(), color='grey', linestyle='--', label=f'basic {basic.mean():.1f}±{basic.std():.1f}')
     left.axhspan(basic.mean() - basic.std(), basic.mean() + basic.std(), color='grey', alpha=0.15)
-    left.set_xscale('log')
-    left.set_xlabel('MLM pre-training (million word pieces)')
     left.set_ylabel('SST-2 test accuracy (%)')
     left.set_title(f'PF vs basic as pre-training grows ({len(seeds)} seeds;\n'
                    'one pre-training per budget, per seed at the smallest)')
     left.legend(fontsize=8)
     right.errorbar(table['pieces_M'], table['mlm_accuracy'], yerr=table['mlm_accuracy_std'].fillna(0),
                    marker='o', capsize=3)
-    right.set_xscale('log')
-    right.set_xlabel('MLM pre-training (million word pieces)')
+    right.plot(table['pieces_M'], table['unigram_accuracy'], color='grey', linestyle=':',
+               label='the most frequent piece')
     right.set_ylabel('held-out MLM accuracy (%)')
     right.set_title('how far the pre-training got')
+    right.legend(fontsize=8)
+    for ax in (left, right):  # ticks at the budgets, in millions
+        ax.set_xscale('log')
+        ax.set_xticks(list(table['pieces_M']), [f'{v:.1f}M' for v in table['pieces_M']])
+        ax.minorticks_off()
+        ax.set_xlabel('MLM pre-training (word pieces)')
     return fig, table
 
 
