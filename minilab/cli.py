@@ -42,7 +42,7 @@ def main(argv=None):
     sub.add_parser('list', help='experiments, presets and notebooks')
     run = sub.add_parser('run', help='train the missing runs of an experiment (resumable)')
     run.add_argument('experiment', help="an experiment, a paper's name (all its experiments) or 'all'")
-    run.add_argument('--preset', default='mini', help='tiny, mini, real or paper (real: wr_main, wr_main_nli, wr_grid)')
+    run.add_argument('--preset', default='mini', help='tiny, mini, real or paper (real: wr_main, wr_main_nli, wr_budget, wr_grid)')
     run.add_argument('--seeds', type=int, nargs='+')
     run.add_argument('--sizes', nargs='+')
     run.add_argument('--task')
