@@ -68,15 +68,21 @@ def init_ref(plan, p, template, size, epochs, teacher=False, seed=0):
     return template.format(L=L, H=H, A=max(1, H // 64))
 
 
+def for_size(by_size, size, scale, default):
+    """The value a {size: value} dict of a preset gives `size`, matched by shape
+    (so 'L2_H128' and the mini name of that shape are one key), else `default`."""
+    shape = models.parse_size(size, scale)
+    for key, value in (by_size or {}).items():
+        if models.parse_size(key, scale) == shape:
+            return value
+    return default
+
+
 def student_template(p, size):
     """Where a student of `size` starts: its entry in `pretrained_students` (a
     size -> name/path template dict: a packaged checkpoint for one size), else
     `student_init` ('pretrain': the kit pre-trains it)."""
-    shape = models.parse_size(size, p['scale'])
-    for key, template in (p.get('pretrained_students') or {}).items():
-        if models.parse_size(key, p['scale']) == shape:
-            return template
-    return p['student_init']
+    return for_size(p.get('pretrained_students'), size, p['scale'], p['student_init'])
 
 
 def student_ref(plan, p, size, seed=0):

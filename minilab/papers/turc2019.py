@@ -8,7 +8,8 @@ function that turns parameters into a `Plan` of stages (see minilab.stages).
 from minilab import data, models, objectives, runs, world
 from minilab.methods import distilbert
 from minilab.methods.pretrained_distillation import DISTILLED, PRETRAINED, PROCEDURES
-from minilab.methods.pretraining import init_ref, pretrain_config, student_ref, student_template
+from minilab.methods.pretraining import (for_size, init_ref, pretrain_config, student_ref,
+                                         student_template)
 from minilab.papers import sanh2019
 from minilab.stages import Plan
 
@@ -233,13 +234,9 @@ def student_lr(p, proc, size):
     """The learning rate of a student: `lr` for a pre-trained start (PF, PD),
     `random_lr` for random weights (basic, D), unless `pretrained_lr_by_size` /
     `random_lr_by_size` name one for this size (a recipe tuned per size on dev)."""
-    pretrained = PRETRAINED[proc]
-    by_size = p.get('pretrained_lr_by_size' if pretrained else 'random_lr_by_size') or {}
-    shape = models.parse_size(size, p['scale'])
-    for key, lr in by_size.items():
-        if models.parse_size(key, p['scale']) == shape:
-            return lr
-    return p['lr'] if pretrained else p['random_lr']
+    if PRETRAINED[proc]:
+        return for_size(p.get('pretrained_lr_by_size'), size, p['scale'], p['lr'])
+    return for_size(p.get('random_lr_by_size'), size, p['scale'], p['random_lr'])
 
 
 def _student(p, proc, L, H, init, seed, task, teacher, transfer_size=None, transfer_domain=None):
