@@ -246,6 +246,11 @@ def _check_names(p):
             models.parse_size(size, p.get('scale', 'mini'))
             if isinstance(lr, bool) or not isinstance(lr, (int, float)) or lr <= 0:
                 raise ValueError(f"{key}[{size!r}] = {lr!r} is not a learning rate; valid: a number > 0")
+    for size, texts in (p.get('corpus_size_by_size') or {}).items():  # size -> its pre-training budget
+        models.parse_size(size, p.get('scale', 'mini'))
+        if isinstance(texts, bool) or not isinstance(texts, int) or texts <= 0:
+            raise ValueError(f"corpus_size_by_size[{size!r}] = {texts!r} is not a number of texts; "
+                             f"valid: an integer > 0")
     if isinstance(p.get('distill_loss'), str):
         objectives.check_weights(p['distill_loss'])
 

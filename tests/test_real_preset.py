@@ -32,8 +32,11 @@ def test_every_stage_takes_the_seed():
     teachers = {rid: c for rid, c in plan.configs.items() if c['kind'] == 'teacher'}
     assert sorted(c['seed'] for c in teachers.values()) == [0, 1, 2]
     students = [c for c in plan.configs.values() if c['kind'] == 'student']
-    assert len(students) == 24  # 2 sizes x 4 procedures x 3 seeds
-    pretrain = {rid for rid, c in plan.configs.items() if c['kind'] == 'pretrain'}
+    assert len(students) == 48  # 4 sizes x 4 procedures x 3 seeds
+    pretrain = {rid: c for rid, c in plan.configs.items() if c['kind'] == 'pretrain'}
+    # one pre-training a kit-pre-trained size; L4/L6 on a quarter of L2's texts
+    assert {c['size']: c['corpus_size'] for c in pretrain.values()} == \
+        {'L2_H128': 100_000, 'L4_H128': 25_000, 'L6_H128': 25_000}
     for c in students:
         if c['procedure'] in ('D', 'PD'):
             assert teachers[c['teacher']]['seed'] == c['seed'] == c['transfer']['seed']

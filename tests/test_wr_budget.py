@@ -23,6 +23,17 @@ def test_a_seeded_pretraining_draws_its_corpus_and_seed_zero_keeps_the_saved_ids
     assert one['seed'] == one['data_seed'] == 1
 
 
+def test_a_size_takes_its_own_pretraining_budget_and_the_sweep_its_budgets():
+    p = experiments.params('wr_main', 'real', corpus_size_by_size={'L4_H128': 2500})
+    assert pretrain_config(p, 'L4_H128', 2)['corpus_size'] == 2500
+    assert pretrain_config(p, 'L2_H128', 2)['corpus_size'] == p['corpus_size']
+    assert pretrain_config(p, 'L4_H128', 2, teacher=True)['corpus_size'] == p['corpus_size']
+    # the budget sweep pre-trains each size at each of its budgets, whatever the preset's own
+    sweep = experiments.build_plan('wr_budget', 'real', sizes=['L4_H128'], pretrain_budgets=[1000, 3000],
+                                   seeded_pretrain_budgets=[], corpus_size_by_size={'L4_H128': 2500})
+    assert sorted(c['corpus_size'] for c in sweep.configs.values() if c['kind'] == 'pretrain') == [1000, 3000]
+
+
 def test_the_real_budget_sweep_shares_the_main_results_runs():
     budget = experiments.build_plan('wr_budget', 'real')
     main = experiments.build_plan('wr_main', 'real')
@@ -50,6 +61,7 @@ def test_the_real_budget_sweep_shares_the_main_results_runs():
     ("procedures=['D']", "'D'"),
     ("sizes=['L3_H384']", 'L3_H384'),
     ("pretrained_lr_by_size={'L2_H128': -1}", '-1'),
+    ("corpus_size_by_size={'L4_H128': 2.5}", '2.5'),
 ])
 def test_bad_budget_settings_fail_in_one_line_before_compute(capsys, setting, named):
     assert cli.main(['run', 'wr_budget', '--preset', 'real', '--set', setting, '--dry-run']) == 2

@@ -33,6 +33,8 @@ HELDOUT_MASK_SEED = 1234   # fixed masks: every model of a corpus is measured on
 def pretrain_config(p, size, epochs, teacher=False, seed=0):
     """The config of the MLM pre-training of one size, from a preset's keys
     (tokenizer, corpus, corpus_size, max_length, pretrain_* / teacher_pretrain_lr).
+    A student's budget is its entry in `corpus_size_by_size` when the preset has
+    one (a size pre-trained on fewer texts for cost), else corpus_size.
     `seed` draws the initial weights, the masks, the batch order and the corpus
     sample (0: the one pre-training the saved runs share).
     pretrain_max_length, pretrain_masked_head and pretrain_packing enter the
@@ -40,7 +42,8 @@ def pretrain_config(p, size, epochs, teacher=False, seed=0):
     L, H = models.parse_size(size, p['scale'])
     cfg = dict(kind='pretrain', size=models.size_name(L, H), L=L, H=H, tokenizer=p['tokenizer'],
                world_version=world.WORLD_VERSION,
-               corpus=p['corpus'], corpus_size=p['corpus_size'],
+               corpus=p['corpus'], corpus_size=p['corpus_size'] if teacher else
+               for_size(p.get('corpus_size_by_size'), size, p['scale'], p['corpus_size']),
                max_length=p.get('pretrain_max_length') or p['max_length'],
                epochs=epochs, lr=p['teacher_pretrain_lr'] if teacher else p['pretrain_lr'],
                batch_size=p['pretrain_batch_size'], seed=seed, mlm_smoothing=p['mlm_smoothing'],
