@@ -56,7 +56,7 @@ RUNS_DIR: str = ""  # your run store (minilab run --runs-dir); figures go to <RU
 OVERRIDES: dict = {}  # the --set overrides your runs were made with, e.g. {"procedures": ["basic", "D"]}
 REAL_PRESET: str = "real"  # the real-English preset drawn beside the world's in section 5 ("" leaves it out)
 REAL_TASKS: list = ["glue/sst2", "sick"]  # its labeled tasks, one panel each
-REAL_SIZES: list = ["L2_H128", "L3_H384"]  # its student sizes
+REAL_SIZES: list = ["L2_H128", "L4_H128", "L6_H128", "L3_H384"]  # its student sizes
 
 # %%
 # derived settings (papermill only replaces the parameters cell)
@@ -217,7 +217,7 @@ nb.publish(dict(PRESET=PRESET, TASKS=TASKS, SIZES=SIZES, SEEDS=SEEDS), run_ids,
 # The same four procedures on SST-2 (`minilab run wr_main --preset real`) and
 # on SICK (`minilab run wr_main_nli --preset real`): the
 # teacher is all-MiniLM-L6-v2 (L6/H384, a real pre-trained BERT) fine-tuned
-# here, once per seed; the students are L3/H384. PF and PD start from
+# here, once per seed. At L3/H384, PF and PD start from
 # paraphrase-MiniLM-L3-v2, a compact BERT pre-trained at scale, though not by
 # MLM from scratch as the paper's students were: MiniLM models learn by
 # distilling a larger model's self-attention, and this one was then trained on
@@ -228,14 +228,15 @@ nb.publish(dict(PRESET=PRESET, TASKS=TASKS, SIZES=SIZES, SEEDS=SEEDS), run_ids,
 # what distillation transfers: the teacher knew NLI before it saw SICK. Every stage with
 # randomness takes the seed (teacher fine-tuning, the transfer sample, the
 # student); SST-2's own dev set is the test set (the hub's test split has no
-# labels) and dev is held out of the training set. L2_H128's PF and PD start
-# from the kit's own MLM pre-training on real text (tens of millions of word
-# pieces, printed below: far short of BERT's, so PF there tests a briefly
-# pre-trained student); that
-# pre-training is one run shared by the three seeds (section 6 measures its own
-# seed spread at a smaller budget). L2_H128 has learning rates of its own, tuned
-# on SST-2 dev with seed 0 (1e-3 for PF and basic, of five and three rates; D and
-# PD take them for their distillation stage); L3_H384 keeps the issue's rates.
+# labels) and dev is held out of the training set. At BERT-Tiny's width (H128),
+# at depth 2, 4 and 6, PF and PD start from the kit's own MLM pre-training on
+# real text: 24M word pieces for L2_H128, 6M for L4_H128 and L6_H128 (a quarter,
+# for CPU time; printed below), far short of BERT's, so PF there tests a briefly
+# pre-trained student. Each size's pre-training is one run shared by the three
+# seeds (section 6 measures its own seed spread at a smaller budget). L2_H128 has
+# learning rates of its own, tuned on SST-2 dev with seed 0 (1e-3 for PF and basic,
+# of five and three rates; D and PD take them for their distillation stage);
+# L4_H128 and L6_H128 take them untuned; L3_H384 keeps the issue's rates.
 
 # %%
 def majority_rate(task):
@@ -285,7 +286,9 @@ if real_students:
                        **{f'{REAL_PRESET}: {t}': tb.round(1) for t, (tb, _) in real_tables.items()}}))
     nb_real.save(*draw(real_tables, REAL_PRESET, SEEDS,
                        note='\na teacher per seed; PF/PD start: L3_H384 paraphrase-MiniLM-L3-v2,\n'
-                            'other sizes one kit MLM pre-training shared by the seeds'))
+                            'other sizes one kit MLM pre-training shared by the seeds ('
+                            + ', '.join(f"{r['size']} {r['train_tokens'] / 1e6:.0f}M pieces"
+                                        for _, r in pretraining.iterrows()) + ')'))
     real_ids = [rid for task in REAL_TASKS
                 for rid in list(real_students[task]['run_id']) + list(real_teachers[task]['run_id'])]
     nb_real.publish(dict(PRESET=REAL_PRESET, TASKS=REAL_TASKS, SIZES=REAL_SIZES, SEEDS=SEEDS), real_ids,

@@ -754,7 +754,7 @@ WR_GRID_PRESETS = {
                   max_length=128, batch_sizes=[1, 32], examples_per_pass=32, repeats=3, threads=0),
     # the real preset's students beside its L6/H384 teacher (WR-F4 real: the speed
     # ratio of the smallest student within 1 point of the teacher)
-    'real': dict(WR_GRID_MINI, scale='paper', sizes=['L2_H128', 'L3_H384'], teacher_size='L6_H384',
+    'real': dict(WR_GRID_MINI, scale='paper', sizes=WR_MAIN_REAL['sizes'], teacher_size='L6_H384',
                  vocab_size=30522, max_length=64, batch_sizes=[1, 32], examples_per_pass=64,
                  repeats=5, threads=1),
 }
