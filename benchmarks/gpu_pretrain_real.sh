@@ -9,7 +9,7 @@
 # embedding alone 31 MB in fp32. Load those with dtype=torch.float32).
 set -euo pipefail
 OUT=${OUT:?set OUT to the folder that comes back}
-SIZES=${SIZES:-L2_H128 L4_H256}
+SIZES=${SIZES:-L2_H128 L4_H128 L6_H128 L4_H256}
 EPOCHS=${EPOCHS:-4}     # 4 x ~36M word pieces (all but the held-out texts)
 BATCH=${BATCH:-256}     # rows of 128: 32k word pieces a step
 LR=${LR:-1e-3}
@@ -18,9 +18,10 @@ export MINILAB_DATA=${MINILAB_DATA:-$PWD/../shared/data} MINILAB_CACHE=${MINILAB
 export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=true
 mkdir -p "$OUT/checkpoints"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT/log.txt"
-# corpus_size: 290,000 of 301,138 texts; the rest hold the held-out texts
+# corpus_size: 290,000 of 301,138 texts, for every size (the CPU preset's smaller
+# budgets, corpus_size_by_size, cleared); the rest hold the held-out texts
 "$PY" -m minilab run wr_main --preset real --sizes $SIZES --kind pretrain --runs-dir "$OUT/runs" \
-  --set corpus_size=290000 --set pretrain_epochs="$EPOCHS" --set pretrain_batch_size="$BATCH" \
+  --set corpus_size=290000 --set 'corpus_size_by_size={}' --set pretrain_epochs="$EPOCHS" --set pretrain_batch_size="$BATCH" \
   --set pretrain_lr="$LR" --no-progress 2>&1 | tee -a "$OUT/log.txt"
 "$PY" - "$OUT" <<'EOF' 2>&1 | tee -a "$OUT/log.txt"
 import json, sys, torch

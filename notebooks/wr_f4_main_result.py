@@ -306,6 +306,8 @@ if real_students:
 # corpus sample): its spread includes the pre-training's own randomness, and
 # its held-out MLM accuracy has a spread. The paired interval is PF - basic by
 # seed; a budget where it holds is one where this much pre-training already helps.
+# The right panel adds section 5's deeper kit-pre-trained sizes (L4_H128 and
+# L6_H128, each against its own basic) at their own budget.
 
 # %%
 def budget_table(students, pretraining):
@@ -330,8 +332,11 @@ def budget_table(students, pretraining):
     return pd.DataFrame(rows), basic
 
 
-def draw_budget(table, basic, seeds):
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+def draw_budget(table, basic, seeds, depth):
+    """PF and basic as L2_H128's pre-training grows, how far the pre-training
+    got, and PF - basic (paired 95% interval) of every kit-pre-trained size:
+    `depth` holds budget_table's rows of section 5's other sizes, with `size`."""
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4))
     left.errorbar(table['pieces_M'], table['PF'], yerr=table['PF_std'].fillna(0), marker='o', capsize=3,
                   label='PF (L2_H128)')
     left.axhline(basic.mean(), color='grey', linestyle='--', label=f'basic {basic.mean():.1f}±{basic.std():.1f}')
@@ -340,19 +345,31 @@ def draw_budget(table, basic, seeds):
     left.set_title(f'PF vs basic as pre-training grows ({len(seeds)} seeds;\n'
                    'one pre-training per budget, per seed at the smallest)')
     left.legend(fontsize=8)
-    right.errorbar(table['pieces_M'], table['mlm_accuracy'], yerr=table['mlm_accuracy_std'].fillna(0),
-                   marker='o', capsize=3)
-    right.plot(table['pieces_M'], table['unigram_accuracy'], color='grey', linestyle=':',
-               label='the most frequent piece')
-    right.set_ylabel('held-out MLM accuracy (%)')
-    right.set_title('how far the pre-training got')
-    right.legend(fontsize=8)
-    for ax in (left, right):  # ticks at the budgets, in millions
+    middle.errorbar(table['pieces_M'], table['mlm_accuracy'], yerr=table['mlm_accuracy_std'].fillna(0),
+                    marker='o', capsize=3, label='L2_H128')
+    middle.plot(table['pieces_M'], table['unigram_accuracy'], color='grey', linestyle=':',
+                label='the most frequent piece')
+    middle.set_ylabel('held-out MLM accuracy (%)')
+    middle.set_title('how far the pre-training got')
+    rows = [('L2_H128', table)] + [(size, g) for size, g in depth.groupby('size')] if len(depth) else \
+        [('L2_H128', table)]
+    for i, (size, g) in enumerate(rows):
+        shift = 1 + 0.04 * (i - (len(rows) - 1) / 2)  # side by side at one budget (log axis)
+        right.errorbar(g['pieces_M'] * shift, g['gain'], marker='os^D'[i % 4], capsize=3,
+                       yerr=[g['gain'] - g['gain_low'], g['gain_high'] - g['gain']], label=size)
+        if i:
+            middle.plot(g['pieces_M'], g['mlm_accuracy'], marker='os^D'[i % 4], linestyle='none', label=size)
+    right.axhline(0, color='grey', linestyle='--')
+    right.set_ylabel('PF - basic (points, paired 95% interval)')
+    right.set_title('does the pre-training help? (each size\nagainst its own basic)')
+    pieces = sorted(set(table['pieces_M']) | set(depth['pieces_M'] if len(depth) else []))
+    for ax in (left, middle, right):  # ticks at the budgets, in millions
         ax.set_xscale('log')
-        ax.set_xticks(list(table['pieces_M']), [f'{v:.1f}M' for v in table['pieces_M']])
+        ax.set_xticks(pieces, [f'{v:.1f}M' for v in pieces])
         ax.minorticks_off()
         ax.set_xlabel('MLM pre-training (word pieces)')
-    return fig, table
+        ax.legend(fontsize=8)
+    return fig, pd.concat([table.assign(size='L2_H128'), depth])
 
 
 budget_students = pd.DataFrame()
@@ -363,14 +380,25 @@ if REAL_PRESET and not RUNS_DIR:
         print(f'budget sweep left out: {err}')
 if len(budget_students):
     budget, basic_scores = budget_table(budget_students, budget_pretraining)
+    # section 5's other kit-pre-trained sizes on SST-2, each at its own budget
+    sst2 = real_students.get(REAL_TASKS[0], pd.DataFrame()) if real_students else pd.DataFrame()
+    kit_sizes = sorted(set(pretraining['size']) - set(budget_students['size'])) if real_students else []
+    depth = pd.concat([budget_table(sst2[sst2['size'] == size], pretraining)[0].assign(size=size)
+                       for size in kit_sizes if {'basic', 'PF'} <= set(sst2[sst2['size'] == size]['procedure'])]
+                      or [pd.DataFrame()])
     for _, r in budget.iterrows():
-        print(f"{r['pieces_M']:.1f}M pieces ({r['pretrainings']} pre-training(s)): held-out MLM "
+        print(f"L2_H128, {r['pieces_M']:.1f}M pieces ({r['pretrainings']} pre-training(s)): held-out MLM "
               f"{r['mlm_accuracy']:.1f}%; PF {r['PF']:.1f}±{r['PF_std']:.1f} vs basic "
               f"{basic_scores.mean():.1f}: PF - basic {r['gain']:+.1f} [{r['gain_low']:+.1f}, "
               f"{r['gain_high']:+.1f}] {r['verdict']}")
-    nb_real.save(*draw_budget(budget, basic_scores, SEEDS), fig_id=f'wr_f4_pretrain_budget_{REAL_PRESET}')
+    for _, r in depth.iterrows():
+        print(f"{r['size']}, {r['pieces_M']:.1f}M pieces: held-out MLM {r['mlm_accuracy']:.1f}%; "
+              f"PF {r['PF']:.1f}±{r['PF_std']:.1f}: PF - basic {r['gain']:+.1f} [{r['gain_low']:+.1f}, "
+              f"{r['gain_high']:+.1f}] {r['verdict']}")
+    nb_real.save(*draw_budget(budget, basic_scores, SEEDS, depth), fig_id=f'wr_f4_pretrain_budget_{REAL_PRESET}')
+    depth_ids = list(sst2[sst2['size'].isin(depth['size'])]['run_id']) if len(depth) else []
     nb_real.publish(dict(PRESET=REAL_PRESET, SEEDS=SEEDS),
-                    list(budget_students['run_id']) + list(budget_pretraining['run_id']))
+                    list(budget_students['run_id']) + list(budget_pretraining['run_id']) + depth_ids)
 
 # %% [markdown]
 # ## References
