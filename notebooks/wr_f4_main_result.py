@@ -286,9 +286,9 @@ if real_students:
                        **{f'{REAL_PRESET}: {t}': tb.round(1) for t, (tb, _) in real_tables.items()}}))
     nb_real.save(*draw(real_tables, REAL_PRESET, SEEDS,
                        note='\na teacher per seed; PF/PD start: L3_H384 paraphrase-MiniLM-L3-v2,\n'
-                            'other sizes one kit MLM pre-training shared by the seeds ('
-                            + ', '.join(f"{r['size']} {r['train_tokens'] / 1e6:.0f}M pieces"
-                                        for _, r in pretraining.iterrows()) + ')'))
+                            'other sizes one kit MLM pre-training shared by the seeds\n('
+                            + ', '.join(f"{r['size']} {r['train_tokens'] / 1e6:.0f}M"
+                                        for _, r in pretraining.iterrows()) + ' word pieces)'))
     real_ids = [rid for task in REAL_TASKS
                 for rid in list(real_students[task]['run_id']) + list(real_teachers[task]['run_id'])]
     nb_real.publish(dict(PRESET=REAL_PRESET, TASKS=REAL_TASKS, SIZES=REAL_SIZES, SEEDS=SEEDS), real_ids,
