@@ -126,8 +126,8 @@ WR_MAIN_REAL = dict(
     # width at two and three times its depth) pre-trained by the kit on the real
     # corpus below; L3_H384 from a checkpoint pre-trained at scale (pretrained_students).
     # At H128 the 30,522-way output layer costs about as much as the layers, so
-    # depth is the cheap axis to pre-train here (estimated from the L2_H128 and
-    # L4_H256 rates below: L4_H128 ~1.2x and L6_H128 ~1.3x L2_H128's time a piece)
+    # depth is the cheap axis to pre-train here: 6.0M pieces took 1,000 s of
+    # training at L2_H128, 1,428 s at L4_H128 (beside a benchmark), 1,121 s at L6_H128
     sizes=['L2_H128', 'L4_H128', 'L6_H128', 'L3_H384'], scale='paper',
     teacher_init='sentence-transformers/all-MiniLM-L6-v2', teacher_size='L6_H384',
     teacher_lr=5e-5, teacher_epochs=3, lr=1e-4, random_lr=5e-4, epochs=3, batch_size=32,
@@ -164,8 +164,8 @@ WR_MAIN_REAL = dict(
     # epochs, not one of 200,000 texts: the loop checkpoints at epoch ends, so a
     # stopped run resumes from the middle (small models lose little to one repeat)
     corpus_size=100_000,
-    # L4_H128 and L6_H128 on a quarter of it (25,000 texts twice, ~6M pieces, ~25 min
-    # each on one lane) for this CPU's time: the budget sweep (wr_budget) found
+    # L4_H128 and L6_H128 on a quarter of it (25,000 texts twice, 6.0M pieces, 19-24
+    # min each on one lane) for this CPU's time: the budget sweep (wr_budget) found
     # L2_H128's PF no better from 23.8M pieces than from 6M (77.8 vs 77.3)
     corpus_size_by_size={'L4_H128': 25_000, 'L6_H128': 25_000},
     pretrain_epochs=2,
