@@ -237,7 +237,7 @@ def test_the_real_presets_existing_stages_keep_their_ids():
         if plan.configs[rid]['kind'] == 'student':
             assert plan.configs[rid]['init'] in ('random', 'sentence-transformers/paraphrase-MiniLM-L3-v2')
     added = {plan.configs[rid]['size'] for rid in plan.configs if rid not in REAL_IDS}
-    assert added == {'L2_H128'}  # the kit-pre-trained size and its pre-training
+    assert added == {'L2_H128', 'L4_H128', 'L6_H128'}  # the kit-pre-trained sizes and their pre-trainings
 
 
 def test_the_real_preset_pretrains_other_sizes_on_the_real_mix():
