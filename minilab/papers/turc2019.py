@@ -314,7 +314,8 @@ WR_BUDGET_PRESETS = {
     # 12,500 / 25,000 / 100,000 texts twice: ~3M / 6M / 24M word pieces (50,000 adds
     # ~12M: 37 min more of pre-training on one lane, left out for this CPU's time)
     'real': dict(WR_MAIN_REAL, sizes=['L2_H128'], procedures=['basic', 'PF'],
-                 pretrain_budgets=[12_500, 25_000, 100_000], seeded_pretrain_budgets=[12_500]),
+                 pretrain_budgets=[12_500, 25_000, 100_000],
+                 seeded_pretrain_budgets=[12_500, 100_000]),
     'tiny': dict(WR_MAIN_PRESETS['tiny'], sizes=['tiny'], procedures=['basic', 'PF'],
                  pretrain_budgets=[1000, 2000], seeded_pretrain_budgets=[1000]),
 }
