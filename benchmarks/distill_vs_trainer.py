@@ -56,7 +56,8 @@ OUT = paths.BUILD / 'benchmarks' / 'distill_vs_trainer.json'
 # 5e-4, the preset's rate for its random L3_H384 students
 REAL_TASK, REAL_POOL = 'glue/sst2', 'imdb/unsupervised'
 REAL_MODEL = 'sentence-transformers/all-MiniLM-L6-v2'  # the teacher to fine-tune, and the tokenizer
-REAL_DEFAULTS = dict(teacher=REAL_MODEL, student='L2_H128', transfer_size=5000, epochs=2,
+REAL_DEFAULTS = dict(teacher=REAL_MODEL, student='L2_H128', transfer_pool=REAL_POOL,
+                     transfer_unit='sentence', transfer_size=5000, epochs=2,
                      batch_size=32, max_length=64, lr=2e-3, labeled_size=2000, teacher_epochs=1,
                      teacher_lr=5e-5, mixed_precision='bf16')
 REAL_VOCAB = 30_522  # all-MiniLM-L6-v2's uncased WordPiece vocabulary
@@ -78,6 +79,12 @@ def parse_args(argv=None):
                         'default: fine-tune --teacher here')
     p.add_argument('--student', default='L2_H64')
     p.add_argument('--transfer-size', type=int, default=8000)
+    p.add_argument('--transfer-pool', default=None,
+                   help=f'--real: the unlabeled pool to distil on, a name or local file (default '
+                        f'{REAL_POOL}; glue/sst2: SST-2 training sentences, labels dropped)')
+    p.add_argument('--transfer-unit', choices=data.TRANSFER_UNITS, default=None,
+                   help="--real: 'sentence' splits the pool's texts into sentences (the default), "
+                        "'text' keeps them whole")
     p.add_argument('--epochs', type=int, default=3)
     p.add_argument('--batch-size', type=int, default=64)
     p.add_argument('--max-length', type=int, default=48)
@@ -116,8 +123,10 @@ def parse_args(argv=None):
     for name in ('transfer_size', 'epochs', 'batch_size', 'labeled_size', 'eval_size'):
         if getattr(args, name) is not None and getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
-    if args.eval_size and not args.real:
-        p.error('--eval-size is for --real (the world mode scores on its own dev split)')
+    for name in ('eval_size', 'transfer_pool', 'transfer_unit'):
+        if getattr(args, name) and not args.real:
+            p.error(f"--{name.replace('_', '-')} is for --real (the world mode scores on its own dev "
+                    'split and distils on its own pool)')
     return args
 
 
@@ -279,9 +288,11 @@ def load_inputs(args):
         tokenizer = data.load_tokenizer(REAL_MODEL)
         task = data.load_task(REAL_TASK, train_size=args.labeled_size, test_size=args.eval_size,
                               dev_size=args.eval_size or REAL_DEV_SIZE, seed=args.seed)
-        # movie-review sentences as SST-2's are sentences (the real preset's pool and unit)
-        transfer = data.TransferSet(REAL_POOL, size=args.transfer_size, seed=args.seed,
-                                    unit='sentence')
+        # by default movie-review sentences, as SST-2's are sentences (the real preset's
+        # pool and unit); SST-2's own training sentences are in-domain, and a random
+        # student learns from them in fewer epochs
+        transfer = data.TransferSet(args.transfer_pool, size=args.transfer_size, seed=args.seed,
+                                    unit=args.transfer_unit)
     else:
         tokenizer = data.load_tokenizer('world')
         task = data.load_task('world/sentiment', train_size=args.labeled_size, seed=args.seed)

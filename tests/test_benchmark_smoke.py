@@ -71,6 +71,23 @@ def test_real_mode_refuses_a_world_teacher_in_one_line(tmp_path):
     assert '\n' not in message and 'a teacher of the world mode?' in message, message
 
 
+def test_the_transfer_pool_is_a_real_mode_option(capsys):
+    """--transfer-pool / --transfer-unit choose the real mode's pool; the world mode
+    refuses them in one error line (exit 2), before loading anything."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import distill_vs_trainer as bench
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    args = bench.parse_args(['--real', '--transfer-pool', 'glue/sst2', '--transfer-unit', 'text'])
+    assert (args.transfer_pool, args.transfer_unit) == ('glue/sst2', 'text')
+    assert bench.parse_args(['--real']).transfer_pool == bench.REAL_POOL
+    with pytest.raises(SystemExit) as err:
+        bench.parse_args(['--transfer-pool', 'glue/sst2'])
+    assert err.value.code == 2
+    assert '--transfer-pool is for --real' in capsys.readouterr().err.strip().splitlines()[-1]
+
+
 GPU_CHECK = SCRIPT.with_name('gpu_check.py')
 
 
