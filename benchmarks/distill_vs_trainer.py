@@ -17,7 +17,8 @@ initialised student, on the same tokenized transfer set, with the same loss
 --real: real English instead of the synthetic world: SST-2 (glue/sst2), the
 all-MiniLM-L6-v2 tokenizer, a fine-tuned all-MiniLM-L6-v2 teacher (--teacher-dir,
 else fine-tuned here), IMDB's unlabeled reviews split into sentences as the
-transfer set, a random L2_H128 student, bf16 autocast.
+transfer set (`--transfer-pool glue/sst2 --transfer-unit text`: SST-2's own
+training sentences, labels dropped), a random L2_H128 student, bf16 autocast.
 
 Reports samples/s per epoch (steady state: epochs after the first), wall time,
 dev accuracy and MFU (executed model FLOPs: 6*N_non_emb*tokens per student

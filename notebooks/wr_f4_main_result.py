@@ -233,7 +233,7 @@ nb.publish(dict(PRESET=PRESET, TASKS=TASKS, SIZES=SIZES, SEEDS=SEEDS), run_ids,
 # real text: 24M word pieces for L2_H128, 6M for L4_H128 and L6_H128 (a quarter,
 # for CPU time; printed below), far short of BERT's, so PF there tests a briefly
 # pre-trained student. Each size's pre-training is one run shared by the three
-# seeds (section 6 measures its own seed spread at a smaller budget). L2_H128 has
+# seeds (section 6 measures L2_H128's pre-training seed spread at its budget). L2_H128 has
 # learning rates of its own, tuned on SST-2 dev with seed 0 (1e-3 for PF and basic,
 # of five and three rates; D and PD take them for their distillation stage);
 # L4_H128 takes them untuned; L6_H128 trains at 5e-4 (at 1e-3, 3 of its 12
@@ -302,11 +302,12 @@ if real_students:
 #
 # `minilab run wr_budget --preset real`: PF at L2_H128 from the kit's MLM
 # pre-training on real text at three budgets, beside basic (the same students as
-# section 5's). The recipe is section 5's; only the pre-training grows. Each
-# budget is one pre-training shared by the three seeds, except the smallest, which is
-# pre-trained once per seed (its own initial weights, masks, batch order and
-# corpus sample): its spread includes the pre-training's own randomness, and
-# its held-out MLM accuracy has a spread. The paired interval is PF - basic by
+# section 5's). The recipe is section 5's; only the pre-training grows. The
+# middle budget is one pre-training shared by the three seeds; the smallest and
+# the largest (section 5's budget) are pre-trained once per seed (its own initial
+# weights, masks, batch order and corpus sample; seed 0's at the largest is
+# section 5's): their spread includes the pre-training's own randomness, and
+# their held-out MLM accuracy has a spread. The paired interval is PF - basic by
 # seed; a budget where it holds is one where this much pre-training already helps.
 # The right panel adds section 5's deeper kit-pre-trained sizes (L4_H128 and
 # L6_H128, each against its own basic) at their own budget.
@@ -344,8 +345,8 @@ def draw_budget(table, basic, seeds, depth):
     left.axhline(basic.mean(), color='grey', linestyle='--', label=f'basic {basic.mean():.1f}±{basic.std():.1f}')
     left.axhspan(basic.mean() - basic.std(), basic.mean() + basic.std(), color='grey', alpha=0.15)
     left.set_ylabel('SST-2 test accuracy (%)')
-    left.set_title(f'PF vs basic as pre-training grows ({len(seeds)} seeds;\n'
-                   'one pre-training per budget, per seed at the smallest)')
+    left.set_title(f'PF vs basic as pre-training grows ({len(seeds)} seeds;\npre-trainings '
+                   f"per budget: {', '.join(str(n) for n in table['pretrainings'])})")
     left.legend(fontsize=8)
     middle.errorbar(table['pieces_M'], table['mlm_accuracy'], yerr=table['mlm_accuracy_std'].fillna(0),
                     marker='o', capsize=3, label='L2_H128')
@@ -353,8 +354,7 @@ def draw_budget(table, basic, seeds, depth):
                 label='the most frequent piece')
     middle.set_ylabel('held-out MLM accuracy (%)')
     middle.set_title('how far the pre-training got')
-    rows = [('L2_H128', table)] + [(size, g) for size, g in depth.groupby('size')] if len(depth) else \
-        [('L2_H128', table)]
+    rows = [('L2_H128', table)] + (list(depth.groupby('size')) if len(depth) else [])
     for i, (size, g) in enumerate(rows):
         shift = 1 + 0.04 * (i - (len(rows) - 1) / 2)  # side by side at one budget (log axis)
         right.errorbar(g['pieces_M'] * shift, g['gain'], marker='os^D'[i % 4], capsize=3,
