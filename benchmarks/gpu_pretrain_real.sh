@@ -19,9 +19,13 @@ export HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TOKENIZERS_PARALLELISM=true
 mkdir -p "$OUT/checkpoints"
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT/log.txt"
 # corpus_size: 290,000 of 301,138 texts, for every size (the CPU preset's smaller
-# budgets, corpus_size_by_size, cleared); the rest hold the held-out texts
+# budgets, corpus_size_by_size, cleared); the rest hold the held-out texts. One
+# pre-training a size (seed 0; seeded_pretrain_sizes cleared) to fit the session's
+# 15 minutes of GPU; SEEDED='L2_H128' pre-trains that size once per seed
+SEEDED_LIST=$(for size in ${SEEDED:-}; do printf "'%s'," "$size"; done)
 "$PY" -m minilab run wr_main --preset real --sizes $SIZES --kind pretrain --runs-dir "$OUT/runs" \
-  --set corpus_size=290000 --set 'corpus_size_by_size={}' --set pretrain_epochs="$EPOCHS" --set pretrain_batch_size="$BATCH" \
+  --set corpus_size=290000 --set 'corpus_size_by_size={}' --set "seeded_pretrain_sizes=[$SEEDED_LIST]" \
+  --set pretrain_epochs="$EPOCHS" --set pretrain_batch_size="$BATCH" \
   --set pretrain_lr="$LR" --no-progress 2>&1 | tee -a "$OUT/log.txt"
 "$PY" - "$OUT" <<'EOF' 2>&1 | tee -a "$OUT/log.txt"
 import json, sys, torch

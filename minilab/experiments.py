@@ -251,6 +251,8 @@ def _check_names(p):
         if isinstance(texts, bool) or not isinstance(texts, int) or texts <= 0:
             raise ValueError(f"corpus_size_by_size[{size!r}] = {texts!r} is not a number of texts; "
                              f"valid: an integer > 0")
+    for size in p.get('seeded_pretrain_sizes') or ():  # sizes pre-trained once per seed
+        models.parse_size(size, p.get('scale', 'mini'))
     if isinstance(p.get('distill_loss'), str):
         objectives.check_weights(p['distill_loss'])
 

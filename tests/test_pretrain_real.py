@@ -243,17 +243,19 @@ def test_the_real_presets_existing_stages_keep_their_ids():
 def test_the_real_preset_pretrains_other_sizes_on_the_real_mix():
     plan = experiments.build_plan('wr_main', 'real', sizes=['L2_H128', 'L3_H384'])
     assert set(REAL_IDS) <= set(plan.configs)  # L3_H384 still starts from its packaged checkpoint
-    [rid] = plan.ids('pretrain')
-    cfg = plan.configs[rid]
-    shape = (cfg['L'], cfg['H'], cfg['max_length'], cfg['packed'], cfg['masked_head'])
-    assert shape == (2, 128, 128, True, True)
-    assert data.corpus_sources(cfg['corpus']) == ['gutenberg', 'nltk_english', 'imdb/unsupervised']
-    assert cfg['mixed_precision'] == 'bf16' and cfg['mlm_probability'] == 0.15
+    by_seed = {plan.configs[rid]['seed']: rid for rid in plan.ids('pretrain')}
+    assert sorted(by_seed) == [0, 1, 2]  # L2_H128: a pre-training per seed
+    for cfg in map(plan.configs.get, by_seed.values()):
+        shape = (cfg['L'], cfg['H'], cfg['max_length'], cfg['packed'], cfg['masked_head'])
+        assert shape == (2, 128, 128, True, True)
+        assert data.corpus_sources(cfg['corpus']) == ['gutenberg', 'nltk_english', 'imdb/unsupervised']
+        assert cfg['mixed_precision'] == 'bf16' and cfg['mlm_probability'] == 0.15
     students = [plan.configs[r] for r in plan.ids('student') if plan.configs[r]['size'] == 'L2_H128']
-    assert {s['init'] for s in students} == {'random', rid}
+    for s in students:
+        assert s['init'] == ('random' if s['procedure'] in ('basic', 'D') else by_seed[s['seed']])
     assert all(s['max_length'] == 64 for s in students)  # the task's length; pre-training's is 128
     only = plan.only('pretrain')
-    assert list(only.configs) == [rid]
+    assert sorted(only.configs) == sorted(by_seed.values())
 
 
 def test_world_pretrain_configs_have_no_new_keys():

@@ -4,7 +4,7 @@ for its seed spread; and the per-size learning rates of the real preset."""
 import pytest
 
 from minilab import cli, experiments, paths, runs
-from minilab.methods.pretraining import pretrain_config
+from minilab.methods.pretraining import pretrain_config, pretrain_seed
 from minilab.papers.turc2019 import student_lr
 
 
@@ -21,6 +21,18 @@ def test_a_seeded_pretraining_draws_its_corpus_and_seed_zero_keeps_the_saved_ids
     zero, one = pretrain_config(p, 'L2_H128', 2), pretrain_config(p, 'L2_H128', 2, seed=1)
     assert 'data_seed' not in zero and zero['seed'] == 0
     assert one['seed'] == one['data_seed'] == 1
+
+
+def test_a_seeded_size_pretrains_once_per_seed_and_the_others_share_seed_zeros():
+    p = dict(scale='paper', seeded_pretrain_sizes=['L2_H128'])
+    assert [pretrain_seed(p, 'L2_H128', s) for s in (0, 1, 2)] == [0, 1, 2]
+    assert [pretrain_seed(p, 'L4_H128', s) for s in (0, 1, 2)] == [0, 0, 0]
+    assert pretrain_seed(dict(p, seeded_pretrain_sizes=[]), 'L2_H128', 2) == 0
+    # the budget sweep honours it at every budget, beside its own seeded budgets
+    sweep = experiments.build_plan('wr_budget', 'real', sizes=['L4_H128'], pretrain_budgets=[1000, 3000],
+                                   seeded_pretrain_budgets=[1000], seeded_pretrain_sizes=['L4_H128'])
+    seeds = sorted((c['corpus_size'], c['seed']) for c in sweep.configs.values() if c['kind'] == 'pretrain')
+    assert seeds == [(1000, 0), (1000, 1), (1000, 2), (3000, 0), (3000, 1), (3000, 2)]
 
 
 def test_a_size_takes_its_own_pretraining_budget_and_the_sweep_its_budgets():
@@ -66,6 +78,7 @@ def test_the_real_budget_sweep_shares_the_main_results_runs():
     ("sizes=['L3_H384']", 'L3_H384'),
     ("pretrained_lr_by_size={'L2_H128': -1}", '-1'),
     ("corpus_size_by_size={'L4_H128': 2.5}", '2.5'),
+    ("seeded_pretrain_sizes=['giant']", 'giant'),
 ])
 def test_bad_budget_settings_fail_in_one_line_before_compute(capsys, setting, named):
     assert cli.main(['run', 'wr_budget', '--preset', 'real', '--set', setting, '--dry-run']) == 2

@@ -81,6 +81,14 @@ def for_size(by_size, size, scale, default):
     return default
 
 
+def pretrain_seed(p, size, seed):
+    """The seed of the pre-training that the students of `seed` start from: their
+    own where the preset lists `size` in `seeded_pretrain_sizes` (every stage with
+    randomness takes the seed), else 0 (one pre-training shared by the seeds, for cost)."""
+    seeded = dict.fromkeys(p.get('seeded_pretrain_sizes') or (), True)
+    return seed if for_size(seeded, size, p['scale'], False) else 0
+
+
 def student_template(p, size):
     """Where a student of `size` starts: its entry in `pretrained_students` (a
     size -> name/path template dict: a packaged checkpoint for one size), else
