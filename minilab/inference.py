@@ -97,15 +97,32 @@ def _select_outputs(model, batch, outputs, pad_to=None):
     return {k: v.float().cpu() for k, v in got.items()}
 
 
+def length_order(dataset):
+    """Row indices, longest first: batches of rows of similar length, so that
+    dynamic padding pads little (the longest first, so a memory peak shows at
+    once). Measured: the real preset's teacher (L6/H384) over 20,000 SST-2
+    sentences, batch 256, took 460 s in the dataset's order (beside two other
+    jobs); the Trainer pattern's per-step teacher, padding 32 rows at a time,
+    was faster per row. Padding is masked out, so the order does not change
+    what a row's outputs are (beyond float rounding)."""
+    lengths = np.fromiter((len(ids) for ids in dataset['input_ids']), dtype=np.int64,
+                          count=len(dataset))
+    return np.argsort(-lengths, kind='stable')
+
+
 def predict(model, dataset, tokenizer, batch_size=256, outputs=('logits',), pad_to=None,
             progress=False, desc='predict'):
-    """{output kind: array} for a whole dataset, in order (kinds: module docstring)."""
+    """{output kind: array} for a whole dataset, in the dataset's order (kinds:
+    module docstring); the rows run in `length_order`."""
     for name in outputs:
         check_output(name)
-    parts = forward_pass(model, dataset, tokenizer,
+    order = length_order(dataset)
+    parts = forward_pass(model, dataset.select(order), tokenizer,
                          lambda m, b: _select_outputs(m, b, outputs, pad_to), batch_size,
                          progress, desc)
-    return {k: torch.cat([p[k] for p in parts]).numpy() for k in outputs}
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    return {k: torch.cat([p[k] for p in parts]).numpy()[inverse] for k in outputs}
 
 
 def evaluate(model, dataset, tokenizer, batch_size=256):
