@@ -291,10 +291,11 @@ if real_students:
     kit = pretraining.groupby('size').agg(pieces=('train_tokens', 'mean'), runs=('run_id', 'nunique'))
     nb_real.save(*draw(real_tables, REAL_PRESET, SEEDS,
                        note='\na teacher per seed; PF/PD start: L3_H384 paraphrase-MiniLM-L3-v2,\n'
-                            "other sizes the kit's MLM pre-training:\n"
-                            + '; '.join(f"{size} {r['pieces'] / 1e6:.0f}M pieces, "
-                                        + ('one per seed' if r['runs'] > 1 else 'shared')
-                                        for size, r in kit.iterrows())))
+                            "other sizes the kit's MLM pre-training\n("
+                            + ', '.join(f"{size} {r['pieces'] / 1e6:.0f}M" for size, r in kit.iterrows())
+                            + ' word pieces;\none per seed at '
+                            + (', '.join(kit.index[kit['runs'] > 1]) or 'no size')
+                            + ', else shared by the seeds)'))
     real_ids = [rid for task in REAL_TASKS
                 for rid in list(real_students[task]['run_id']) + list(real_teachers[task]['run_id'])]
     nb_real.publish(dict(PRESET=REAL_PRESET, TASKS=REAL_TASKS, SIZES=REAL_SIZES, SEEDS=SEEDS), real_ids,
