@@ -241,20 +241,37 @@ def attach(path, argv):
         conn.connect(path)
     except OSError:
         os.execv(argv[0], argv)
+    # forward signals from before the request on: the fork may run (and be
+    # signalled by whoever watches its output) before its pid reaches us, so a
+    # signal that comes first waits and goes to the fork once its pid is known
+    kernel, pending = [], []
+
+    def forward(signum, frame):
+        if kernel:
+            os.kill(kernel[0], signum)
+        else:
+            pending.append(signum)
+
+    for sig in FORWARDED:
+        signal.signal(sig, forward)
     request = {'argv': argv, 'cwd': os.getcwd(), 'env': dict(os.environ)}
     socket.send_fds(conn, [b'R'], [0, 1, 2])
     conn.sendall(json.dumps(request).encode() + b'\n')
     lines = conn.makefile('r')
-    kernel = None
     for line in lines:
         word, _, value = line.strip().partition(' ')
         if word == 'no':
             conn.close()
+            for sig in FORWARDED:       # run here as if never asked: signals act as usual
+                signal.signal(sig, signal.SIG_DFL)
+            for sig in pending:
+                os.kill(os.getpid(), sig)
             os.execv(argv[0], argv)
         if word == 'pid':
-            kernel = int(value)
-            for sig in FORWARDED:
-                signal.signal(sig, lambda signum, frame: os.kill(kernel, signum))
+            kernel.append(int(value))
+            for sig in pending:
+                os.kill(kernel[0], sig)
+            pending.clear()
         elif word == 'exit':
             code = int(value)
             return code if code >= 0 else 128 - code
