@@ -101,10 +101,9 @@ def length_order(dataset):
     """Row indices, longest first: batches of rows of similar length, so that
     dynamic padding pads little (the longest first, so a memory peak shows at
     once). Measured: the real preset's teacher (L6/H384) over 20,000 SST-2
-    sentences, batch 256, took 460 s in the dataset's order (beside two other
-    jobs); the Trainer pattern's per-step teacher, padding 32 rows at a time,
-    was faster per row. Padding is masked out, so the order does not change
-    what a row's outputs are (beyond float rounding)."""
+    sentences (1 to 60 words), batch 256, took 460 s in the dataset's order and
+    88 s longest first, each beside two other jobs. Padding is masked out, so
+    the order does not change what a row's outputs are (beyond float rounding)."""
     lengths = np.fromiter((len(ids) for ids in dataset['input_ids']), dtype=np.int64,
                           count=len(dataset))
     return np.argsort(-lengths, kind='stable')

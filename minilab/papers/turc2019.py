@@ -167,7 +167,7 @@ WR_MAIN_REAL = dict(
     corpus_size=100_000,
     # L4_H128 and L6_H128 on a quarter of it (25,000 texts twice, 6.0M pieces, 19-24
     # min each on one lane) for this CPU's time: the budget sweep (wr_budget) found
-    # L2_H128's PF no better from 23.8M pieces than from 6M (77.8 vs 77.3)
+    # L2_H128's PF no better from 23.8M pieces than from 6M (76.8 vs 77.3)
     corpus_size_by_size={'L4_H128': 25_000, 'L6_H128': 25_000},
     # L2_H128 (BERT-Tiny's shape) is pre-trained once per seed, so every stage of
     # its students takes the seed; L4_H128 and L6_H128 share one pre-training per
@@ -321,6 +321,7 @@ WR_BUDGET_PRESETS = {
     # ~12M: 37 min more of pre-training on one lane, left out for this CPU's time)
     'real': dict(WR_MAIN_REAL, sizes=['L2_H128'], procedures=['basic', 'PF'],
                  pretrain_budgets=[12_500, 25_000, 100_000],
+                 # its seeded budgets decide (the preset's L2_H128 entry would seed them all)
                  seeded_pretrain_budgets=[12_500, 100_000], seeded_pretrain_sizes=[]),
     'tiny': dict(WR_MAIN_PRESETS['tiny'], sizes=['tiny'], procedures=['basic', 'PF'],
                  pretrain_budgets=[1000, 2000], seeded_pretrain_budgets=[1000]),
