@@ -11,6 +11,16 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[1] / 'benchmarks' / 'distill_vs_trainer.py'
 
 
+def _benchmark_module():
+    """benchmarks/distill_vs_trainer.py imported as a module (it is a script, not in the package)."""
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import distill_vs_trainer
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    return distill_vs_trainer
+
+
 @pytest.mark.slow
 def test_quick_benchmark_writes_both_methods(tmp_path):
     out = tmp_path / 'bench.json'
@@ -60,11 +70,7 @@ def test_real_mode_refuses_a_world_teacher_in_one_line(tmp_path):
     world_teacher = tmp_path / 'teacher'
     models.init_random(models.bert_config(1, 32, 4096, max_position_embeddings=48),
                        2).save_pretrained(world_teacher)
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        import distill_vs_trainer as bench
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
+    bench = _benchmark_module()
     with pytest.raises(SystemExit) as err:
         bench.load_teacher_dir(str(world_teacher), 2, bench.REAL_VOCAB)
     message = str(err.value)
@@ -74,11 +80,7 @@ def test_real_mode_refuses_a_world_teacher_in_one_line(tmp_path):
 def test_the_transfer_pool_is_a_real_mode_option(capsys):
     """--transfer-pool / --transfer-unit choose the real mode's pool; the world mode
     refuses them in one error line (exit 2), before loading anything."""
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        import distill_vs_trainer as bench
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
+    bench = _benchmark_module()
     args = bench.parse_args(['--real', '--transfer-pool', 'glue/sst2', '--transfer-unit', 'text'])
     assert (args.transfer_pool, args.transfer_unit) == ('glue/sst2', 'text')
     assert bench.parse_args(['--real']).transfer_pool == bench.REAL_POOL
