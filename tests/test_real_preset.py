@@ -34,12 +34,11 @@ def test_every_stage_takes_the_seed():
     students = [c for c in plan.configs.values() if c['kind'] == 'student']
     assert len(students) == 48  # 4 sizes x 4 procedures x 3 seeds
     pretrain = {rid: c for rid, c in plan.configs.items() if c['kind'] == 'pretrain'}
-    # L4/L6 on a quarter of L2's texts, one pre-training shared by the seeds;
-    # L2_H128 one per seed (seeded_pretrain_sizes)
+    # L4/L6 on a quarter of L2's texts; every size one per seed (seeded_pretrain_sizes)
     assert {c['size']: c['corpus_size'] for c in pretrain.values()} == \
         {'L2_H128': 100_000, 'L4_H128': 25_000, 'L6_H128': 25_000}
     assert sorted((c['size'], c['seed']) for c in pretrain.values()) == \
-        [('L2_H128', 0), ('L2_H128', 1), ('L2_H128', 2), ('L4_H128', 0), ('L6_H128', 0)]
+        [(size, seed) for size in ('L2_H128', 'L4_H128', 'L6_H128') for seed in (0, 1, 2)]
     for c in students:
         if c['procedure'] in ('D', 'PD'):
             assert teachers[c['teacher']]['seed'] == c['seed'] == c['transfer']['seed']
@@ -48,8 +47,8 @@ def test_every_stage_takes_the_seed():
             assert c['init'] == 'random'
         elif c['size'] == 'L3_H384':  # a checkpoint pre-trained at scale
             assert c['init'] == 'sentence-transformers/paraphrase-MiniLM-L3-v2'
-        else:  # the kit's own MLM pre-training on the real corpus: L2_H128's takes the seed
-            assert pretrain[c['init']]['seed'] == (c['seed'] if c['size'] == 'L2_H128' else 0)
+        else:  # the kit's own MLM pre-training on the real corpus takes the seed
+            assert pretrain[c['init']]['seed'] == c['seed']
 
 
 def test_the_tiny_real_variant_runs(tmp_path, monkeypatch):

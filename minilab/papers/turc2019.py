@@ -169,10 +169,10 @@ WR_MAIN_REAL = dict(
     # min each on one lane) for this CPU's time: the budget sweep (wr_budget) found
     # L2_H128's PF no better from 23.8M pieces than from 6M (76.8 vs 77.3)
     corpus_size_by_size={'L4_H128': 25_000, 'L6_H128': 25_000},
-    # L2_H128 (BERT-Tiny's shape) is pre-trained once per seed, so every stage of
-    # its students takes the seed; L4_H128 and L6_H128 share one pre-training per
-    # size, for CPU time (the notebook says so; L2_H128's spread stands for theirs)
-    seeded_pretrain_sizes=['L2_H128'],
+    # every kit-pre-trained size is pre-trained once per seed, so every stage of
+    # its students takes the seed (L4_H128 and L6_H128 shared one pre-training per
+    # size until session 11; those runs stay in results/runs)
+    seeded_pretrain_sizes=['L2_H128', 'L4_H128', 'L6_H128'],
     pretrain_epochs=2,
     pretrain_lr=1e-3,            # not tuned here: the world's rate for its small students
     pretrain_batch_size=64,
