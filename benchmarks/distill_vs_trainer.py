@@ -23,7 +23,18 @@ training sentences, labels dropped), a random L2_H128 student, bf16 autocast.
 Reports samples/s per epoch (steady state: epochs after the first), wall time,
 dev accuracy and MFU (executed model FLOPs: 6*N_non_emb*tokens per student
 step, 2*N_non_emb*tokens per teacher forward) against a GEMM peak measured
-here. JSON: build/benchmarks/distill_vs_trainer.json.
+here; per epoch, each loop's mean training loss and its student's score (taken
+off the clock), and the time each loop takes to first reach the same score
+(the lower of the two loops' best epochs), minilab's teacher pass included.
+JSON: build/benchmarks/distill_vs_trainer.json.
+
+One seed decides little: a random student may leave a plateau in one loop and
+not the other. Run several --seed values (each its own --out), then
+
+    .venv/bin/python benchmarks/distill_vs_trainer.py --summarize build/benchmarks/b_seed*.json
+
+for mean +/- std over seeds and the accuracy difference paired by seed, with
+its 95% interval (the loops score alike when it lies within +/- 2 points).
 """
 import os
 
@@ -35,6 +46,7 @@ import copy
 import json
 import platform
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -110,6 +122,9 @@ def parse_args(argv=None):
     p.add_argument('--threads', type=int, default=0,
                    help='torch threads (0: torch default); 1 is steadier on a busy machine')
     p.add_argument('--out', type=Path, default=OUT)
+    p.add_argument('--summarize', nargs='+', type=Path, metavar='JSON',
+                   help='only summarise saved runs of other --seed values (their --out files): '
+                        'mean +/- std, and the paired accuracy difference with its 95%% interval')
     p.add_argument('--quick', action='store_true',
                    help='transfer 1000, 1 epoch, teacher L2_H128; with --real: transfer 200, '
                         '1 epoch, teacher fine-tuned on 200 sentences, 200 scored')
@@ -132,8 +147,9 @@ def parse_args(argv=None):
 
 
 def fail(message):
-    """Bad input: one line on stderr, exit status 1."""
-    raise SystemExit(f'{Path(__file__).name}: error: {message}')
+    """Bad input: one line on stderr, exit status 2 (as argparse's errors)."""
+    print(f'{Path(__file__).name}: error: {message}', file=sys.stderr)
+    raise SystemExit(2)
 
 
 def environment():
@@ -161,19 +177,33 @@ def gemm_peak(n=1024, seconds=1.0):
 
 
 class EpochClock:
-    """Timestamps of the first loss call of each epoch, and of the end, for both loops."""
+    """Per-epoch training seconds, mean training loss and accuracy on the scored
+    set, alike for both loops: every loss call ticks; the first call of a new epoch
+    first scores the student as it stands (the epoch just ended), off the clock."""
 
-    def __init__(self, steps_per_epoch):
-        self.steps_per_epoch, self.calls, self.starts = steps_per_epoch, 0, []
+    def __init__(self, steps_per_epoch, score=None):
+        self.steps_per_epoch, self.score, self.calls = steps_per_epoch, score, 0
+        self.starts, self.ends, self.losses, self.accuracies = [], [], [], []
 
-    def tick(self):
+    def tick(self, model, loss):
         if self.calls % self.steps_per_epoch == 0:
+            if self.calls:
+                self.end_epoch(model)
             self.starts.append(time.perf_counter())
+            self.losses.append([])
         self.calls += 1
+        self.losses[-1].append(float(loss))
 
-    def epoch_seconds(self, end):
-        marks = self.starts + [end]
-        return [b - a for a, b in zip(marks, marks[1:])]
+    def end_epoch(self, model):
+        self.ends.append(time.perf_counter())
+        if self.score is not None:
+            self.accuracies.append(self.score(model))
+
+    def epoch_seconds(self):
+        return [b - a for a, b in zip(self.starts, self.ends)]
+
+    def epoch_losses(self):
+        return [sum(x) / len(x) for x in self.losses]
 
 
 class DtypeProbe:
@@ -202,17 +232,20 @@ def teacher_autocast(args):
             else contextlib.nullcontext())
 
 
-def summarise(name, epoch_seconds, n, tokens, flops_per_epoch, peak, acc, extra_seconds=0.0):
+def summarise(name, clock, n, tokens, flops_per_epoch, peak, extra_seconds=0.0):
+    epoch_seconds = clock.epoch_seconds()
     steady = epoch_seconds[1:] or epoch_seconds  # the first epoch carries the warm-up
     per_epoch = sum(steady) / len(steady)
     total = sum(epoch_seconds)
     return {'method': name, 'seconds_per_epoch': per_epoch, 'samples_per_s': n / per_epoch,
             'tokens_per_s': tokens / per_epoch, 'epoch_seconds': epoch_seconds,
+            'epoch_losses': clock.epoch_losses(), 'epoch_accuracies': clock.accuracies,
             'train_seconds': total, 'seconds_with_teacher_pass': total + extra_seconds,
-            'mfu': flops_per_epoch / per_epoch / (peak * 1e9), 'dev_accuracy': acc}
+            'mfu': flops_per_epoch / per_epoch / (peak * 1e9),
+            'dev_accuracy': clock.accuracies[-1]}
 
 
-def run_minilab(student, teacher, inputs, tokenizer, dev, args):
+def run_minilab(student, teacher, inputs, tokenizer, score, args):
     """One teacher pass over the transfer set (what inference.teacher_outputs does on a
     cache miss, called directly so a warm cache cannot hide its cost), then fit."""
     probes = {'teacher': DtypeProbe(teacher), 'student': DtypeProbe(student)}
@@ -221,26 +254,27 @@ def run_minilab(student, teacher, inputs, tokenizer, dev, args):
         logits = predict(teacher, inputs, tokenizer, batch_size=256)['logits']
     teacher_seconds = time.perf_counter() - start
     train = inputs.add_column('teacher_logits', list(logits))
-    clock = EpochClock(-(-len(train) // args.batch_size))
+    clock = EpochClock(-(-len(train) // args.batch_size), score)
     objective = objectives.compose({'soft_ce': 1.0}, temperature=1.0)
 
     def timed(model, batch):
-        clock.tick()
-        return objective(model, batch)
+        terms = objective(model, batch)
+        clock.tick(model, terms['soft_ce'])
+        return terms
 
     fit(student, timed, {"soft_ce": 1.0}, train, tokenizer, epochs=args.epochs, lr=args.lr,
         length_grouping=args.length_grouping,
         batch_size=args.batch_size, seed=args.seed, mixed_precision=args.mixed_precision,
         progress=False)
-    seconds = clock.epoch_seconds(time.perf_counter())
     dtypes = {k: p.close() for k, p in probes.items()}
-    return seconds, teacher_seconds, evaluate(student, dev, tokenizer)['accuracy'], dtypes
+    clock.end_epoch(student)
+    return clock, teacher_seconds, dtypes
 
 
-def run_trainer(student, teacher, inputs, tokenizer, dev, args):
+def run_trainer(student, teacher, inputs, tokenizer, score, args):
     from transformers import DataCollatorWithPadding, PrinterCallback, Trainer, TrainingArguments
 
-    clock = EpochClock(-(-len(inputs) // args.batch_size))
+    clock = EpochClock(-(-len(inputs) // args.batch_size), score)
     probes = {'teacher': DtypeProbe(teacher), 'student': DtypeProbe(student)}
 
     class DistillationTrainer(Trainer):
@@ -249,12 +283,12 @@ def run_trainer(student, teacher, inputs, tokenizer, dev, args):
             self.teacher, self.temperature = teacher_model.eval(), temperature
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            clock.tick()
             with torch.no_grad(), teacher_autocast(args):
                 # as float, like the cached logits (predict returns float32)
                 teacher_logits = self.teacher(**inputs).logits.float()
             outputs = model(**inputs)
             loss = soft_cross_entropy(outputs.logits, teacher_logits, self.temperature)
+            clock.tick(model, loss)
             return (loss, outputs) if return_outputs else loss
 
     training_args = TrainingArguments(
@@ -269,9 +303,9 @@ def run_trainer(student, teacher, inputs, tokenizer, dev, args):
     trainer.remove_callback(PrinterCallback)  # it prints the final metrics dict
     trainer.train()
     shutil.rmtree(training_args.output_dir, ignore_errors=True)  # saves nothing; may be empty
-    seconds = clock.epoch_seconds(time.perf_counter())
     dtypes = {k: p.close() for k, p in probes.items()}
-    return seconds, evaluate(student, dev, tokenizer)['accuracy'], dtypes
+    clock.end_epoch(student)
+    return clock, dtypes
 
 
 # what both students (and the teacher) are scored on. The world: its dev split, as
@@ -327,10 +361,70 @@ def load_teacher_dir(path, num_labels, vocab_size):
     return teacher
 
 
+def time_to_accuracy(mini, hf):
+    """Seconds each loop takes to first reach the same accuracy: the lower of the two
+    loops' best end-of-epoch scores (so both reach it), counting minilab's teacher
+    pass. Equal accuracy by construction, at whatever epoch each loop gets there."""
+    target = min(max(mini['epoch_accuracies']), max(hf['epoch_accuracies']))
+
+    def seconds(row, extra):
+        reached = next(i for i, a in enumerate(row['epoch_accuracies']) if a >= target)
+        return extra + sum(row['epoch_seconds'][:reached + 1]), reached + 1
+
+    (m, m_epochs), (h, h_epochs) = seconds(mini, mini['teacher_pass_seconds']), seconds(hf, 0.0)
+    return {'target': target, 'minilab_seconds': m, 'minilab_epochs': m_epochs,
+            'trainer_seconds': h, 'trainer_epochs': h_epochs, 'speedup': h / m}
+
+
+def summarize(files, within=2.0):
+    """Runs of this script with different --seed (one JSON each): mean +/- std over
+    seeds, and the accuracy difference paired by seed with its 95% interval. The two
+    loops score alike when the interval lies within +/- `within` points."""
+    from minilab import claims
+    runs = [json.loads(Path(f).read_text()) for f in files]
+    seeds = [r['config']['seed'] for r in runs]
+    if len(set(seeds)) != len(seeds):
+        fail(f'--summarize: each file must be another --seed, got seeds {seeds}')
+    keys = ('epochs', 'transfer_size', 'transfer_pool', 'transfer_unit', 'lr', 'student', 'teacher')
+    configs = {tuple(r['config'].get(k) for k in keys) for r in runs}
+    if len(configs) != 1:
+        fail(f'--summarize: the files differ beyond the seed in {keys}: {sorted(configs)}')
+
+    def stat(values):
+        m = sum(values) / len(values)
+        sd = (sum((v - m) ** 2 for v in values) / (len(values) - 1)) ** 0.5 if len(values) > 1 else 0.0
+        return f'{m:.2f}±{sd:.2f}'
+
+    table = {
+        'minilab s/epoch': [r['methods'][0]['seconds_per_epoch'] for r in runs],
+        'Trainer s/epoch': [r['methods'][1]['seconds_per_epoch'] for r in runs],
+        'speed-up per epoch': [r['speedup_per_epoch'] for r in runs],
+        'teacher pass s': [r['methods'][0]['teacher_pass_seconds'] for r in runs],
+        'speed-up to E epochs incl. pass': [r['speedup_to_E_epochs_incl_teacher_pass'] for r in runs],
+        'speed-up to equal accuracy': [r['time_to_accuracy']['speedup'] for r in runs],
+        'minilab accuracy': [r['methods'][0]['dev_accuracy'] for r in runs],
+        'Trainer accuracy': [r['methods'][1]['dev_accuracy'] for r in runs],
+    }
+    print(f"{len(runs)} seeds {seeds}; {runs[0]['config']['epochs']} epochs, "
+          f"{runs[0]['config']['transfer_size']} transfer examples, lr {runs[0]['config']['lr']}; "
+          f"accuracy on {runs[0]['eval_split']}")
+    for name, values in table.items():
+        print(f"{name:<33}{stat(values):>14}   " + ' '.join(f'{v:.2f}' for v in values))
+    diff = claims.paired(dict(zip(seeds, table['minilab accuracy'])),
+                         dict(zip(seeds, table['Trainer accuracy'])))
+    verdict = (claims.HOLDS if -within < diff.low and diff.high < within else
+               claims.FAILS if diff.low > within or diff.high < -within else claims.INCONCLUSIVE)
+    print(f'accuracy minilab - Trainer (paired by seed): {diff}; '
+          f'"equal within {within:g} points": {verdict}')
+    return {'seeds': seeds, 'table': table, 'difference': diff, 'verdict': verdict}
+
+
 def main(argv=None):
     import datasets
     datasets.disable_progress_bars()
     args = parse_args(argv)
+    if args.summarize:
+        return summarize(args.summarize)
     if args.threads:
         torch.set_num_threads(args.threads)
     env = environment()
@@ -384,17 +478,19 @@ def main(argv=None):
     print(f'distilling into {args.student} on {n} transfer examples ({tokens} tokens), '
           f'{args.epochs} epochs, batch {args.batch_size}', flush=True)
 
-    secs, teacher_secs, acc, dtypes = run_minilab(copy.deepcopy(student), teacher, inputs,
-                                                  tokenizer, evaluation, args)
-    rows = [summarise('minilab (cached teacher)', secs, n, tokens, 6 * n_s * tokens, peak, acc,
+    def score(model):  # the student as it stands at an epoch's end (eval mode, no grad)
+        return evaluate(model, evaluation, tokenizer)['accuracy']
+
+    clock, teacher_secs, dtypes = run_minilab(copy.deepcopy(student), teacher, inputs, tokenizer,
+                                              score, args)
+    rows = [summarise('minilab (cached teacher)', clock, n, tokens, 6 * n_s * tokens, peak,
                       extra_seconds=teacher_secs)]
     rows[0]['teacher_pass_seconds'] = teacher_secs
     rows[0]['teacher_pass_mfu'] = 2 * n_t * tokens / teacher_secs / (peak * 1e9)
     rows[0]['dtypes'] = dtypes
-    secs, acc, dtypes = run_trainer(copy.deepcopy(student), teacher, inputs, tokenizer, evaluation,
-                                    args)
-    rows.append(summarise('Trainer subclass (teacher per step)', secs, n, tokens,
-                          (6 * n_s + 2 * n_t) * tokens, peak, acc))
+    clock, dtypes = run_trainer(copy.deepcopy(student), teacher, inputs, tokenizer, score, args)
+    rows.append(summarise('Trainer subclass (teacher per step)', clock, n, tokens,
+                          (6 * n_s + 2 * n_t) * tokens, peak))
     rows[1]['dtypes'] = dtypes
 
     mini, hf = rows
@@ -411,6 +507,7 @@ def main(argv=None):
         'accuracy_difference': mini['dev_accuracy'] - hf['dev_accuracy'],
     }
     result['equal_accuracy'] = abs(result['accuracy_difference']) <= 2.0
+    result['time_to_accuracy'] = time_to_accuracy(mini, hf)
 
     short = {'float32': 'fp32', 'bfloat16': 'bf16', 'float16': 'fp16'}
     print(f"\n{'method':<37}{'samples/s':>10}{'s/epoch':>9}{'s to E':>8}{'+teacher':>10}"
@@ -431,6 +528,14 @@ def main(argv=None):
           f"{result['speedup_to_E_epochs_incl_teacher_pass']:.2f}x")
     print(f"equal accuracy (|diff| <= 2 points): {result['equal_accuracy']} "
           f"(diff {result['accuracy_difference']:+.1f})")
+    for r in rows:
+        print(f"{r['method']:<37} per epoch: loss "
+              + ' '.join(f'{x:.3f}' for x in r['epoch_losses']) + '; accuracy '
+              + ' '.join(f'{x:.1f}' for x in r['epoch_accuracies']))
+    tta = result['time_to_accuracy']
+    print(f"time to {tta['target']:.1f} (the lower of the two loops' best epoch): minilab "
+          f"{tta['minilab_seconds']:.0f} s incl. teacher pass, Trainer {tta['trainer_seconds']:.0f} s: "
+          f"{tta['speedup']:.2f}x")
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2))

@@ -38,6 +38,60 @@ def test_quick_benchmark_writes_both_methods(tmp_path):
     assert methods['minilab']['teacher_pass_seconds'] > 0
     assert result['speedup_per_epoch'] > 0 and isinstance(result['equal_accuracy'], bool)
     assert 'samples/s' in proc.stdout
+    for m in methods.values():  # one loss and one score per epoch, the last the final score
+        assert len(m['epoch_losses']) == len(m['epoch_accuracies']) == len(m['epoch_seconds']) == 1
+        assert m['epoch_accuracies'][-1] == m['dev_accuracy'] and m['epoch_losses'][0] > 0
+    assert result['time_to_accuracy']['speedup'] > 0
+
+
+def test_time_to_accuracy_counts_each_loop_to_the_lower_best_score():
+    """Hand-computed: the target is min(78, 85) = 78; minilab first reaches it after
+    3 epochs (5 s teacher pass + 30 s), the Trainer after 2 (60 s): 60 / 35."""
+    bench = _benchmark_module()
+    mini = {'epoch_accuracies': [60, 75, 78], 'epoch_seconds': [10, 10, 10], 'teacher_pass_seconds': 5}
+    hf = {'epoch_accuracies': [70, 80, 85], 'epoch_seconds': [30, 30, 30]}
+    got = bench.time_to_accuracy(mini, hf)
+    assert got['target'] == 78 and (got['minilab_epochs'], got['trainer_epochs']) == (3, 2)
+    assert (got['minilab_seconds'], got['trainer_seconds']) == (35, 60)
+    assert got['speedup'] == pytest.approx(60 / 35)
+
+
+def _seed_run(seed, mini_acc, trainer_acc, epochs=3):
+    row = lambda acc: {'seconds_per_epoch': 10.0, 'dev_accuracy': acc, 'teacher_pass_seconds': 1.0}  # noqa: E731
+    return {'config': {'seed': seed, 'epochs': epochs, 'transfer_size': 100, 'lr': 1e-3},
+            'eval_split': 'dev', 'methods': [row(mini_acc), row(trainer_acc)],
+            'speedup_per_epoch': 3.0, 'speedup_to_E_epochs_incl_teacher_pass': 2.5,
+            'time_to_accuracy': {'speedup': 2.0}}
+
+
+def test_summarize_pairs_the_seeds(tmp_path, capsys):
+    """Hand-computed: differences 0.1, 0.2, 0.3 have mean 0.2, std 0.1 and a 95%
+    interval 0.2 +/- 4.303 * 0.1 / sqrt(3) = [-0.05, +0.45], within +/- 2: equal.
+    Differences -1, 1, 3: mean 1, std 2, [-3.97, +5.97]: inconclusive."""
+    bench = _benchmark_module()
+
+    def files(pairs, name):
+        out = []
+        for seed, (a, b) in enumerate(pairs):
+            out.append(tmp_path / f'{name}{seed}.json')
+            out[-1].write_text(json.dumps(_seed_run(seed, a, b)))
+        return out
+
+    close = bench.summarize(files([(80.1, 80), (80.2, 80), (80.3, 80)], 'close'))
+    assert close['difference'].mean == pytest.approx(0.2) and close['difference'].std == pytest.approx(0.1)
+    assert close['difference'].low == pytest.approx(-0.0484, abs=1e-3)
+    assert close['verdict'] == 'holds'
+    wide = bench.summarize(files([(80, 81), (82, 81), (84, 81)], 'wide'))
+    assert (wide['difference'].low, wide['difference'].high) == pytest.approx((-3.969, 5.969), abs=1e-2)
+    assert wide['verdict'] == 'inconclusive'
+    far = bench.summarize(files([(70, 80), (70.5, 80), (71, 80)], 'far'))
+    assert far['verdict'] == 'does not hold'
+    capsys.readouterr()
+    same_seed = tmp_path / 'again.json'
+    same_seed.write_text(json.dumps(_seed_run(0, 80, 80)))
+    with pytest.raises(SystemExit) as err:
+        bench.summarize([tmp_path / 'close0.json', same_seed])
+    assert err.value.code == 2 and 'seeds [0, 0]' in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -64,16 +118,18 @@ def test_real_mode_writes_both_methods_and_their_precision(tmp_path):
     assert result['speedup_per_epoch'] > 0 and 'T/S dtype' in proc.stdout
 
 
-def test_real_mode_refuses_a_world_teacher_in_one_line(tmp_path):
+def test_real_mode_refuses_a_world_teacher_in_one_line(tmp_path, capsys):
     """A teacher dir of another vocabulary (the world's): one error line, before any training."""
     from minilab import models
     world_teacher = tmp_path / 'teacher'
     models.init_random(models.bert_config(1, 32, 4096, max_position_embeddings=48),
                        2).save_pretrained(world_teacher)
+    capsys.readouterr()  # save_pretrained's progress bar
     bench = _benchmark_module()
     with pytest.raises(SystemExit) as err:
         bench.load_teacher_dir(str(world_teacher), 2, bench.REAL_VOCAB)
-    message = str(err.value)
+    assert err.value.code == 2
+    message = capsys.readouterr().err.strip()
     assert '\n' not in message and 'a teacher of the world mode?' in message, message
 
 
