@@ -232,10 +232,10 @@ nb.publish(dict(PRESET=PRESET, TASKS=TASKS, SIZES=SIZES, SEEDS=SEEDS), run_ids,
 # at depth 2, 4 and 6, PF and PD start from the kit's own MLM pre-training on
 # real text: 24M word pieces for L2_H128, 6M for L4_H128 and L6_H128 (a quarter,
 # for CPU time; printed below), far short of BERT's, so PF there tests a briefly
-# pre-trained student. L2_H128 is pre-trained once per seed, so every stage of
-# its students takes the seed; L4_H128 and L6_H128 share one pre-training per
-# size among the three seeds, for CPU time (L2_H128's spread, here and in
-# section 6, is the measure of what that sharing leaves out). L2_H128 has
+# pre-trained student. Each size is pre-trained once per seed, so every stage of
+# its students takes the seed (printed below: the pre-trainings and their seeds;
+# runs of an earlier plan, in which L4_H128 and L6_H128 shared one pre-training
+# among the seeds, stay in results/runs but are not these cells). L2_H128 has
 # learning rates of its own, tuned on SST-2 dev with seed 0 (1e-3 for PF and basic,
 # of five and three rates; D and PD take them for their distillation stage);
 # L4_H128 takes them untuned; L6_H128 trains at 5e-4 (at 1e-3, 3 of its 12
@@ -279,7 +279,7 @@ if real_students:
     real_lines, real_holds = claim_lines(real_students, real_teachers, real_tables, speed, majority)
     print('\n'.join(real_lines))
     costs(nb_real, REAL_TASKS, REAL_SIZES, SEEDS, real_students, real_teachers)
-    # how far the kit's own MLM pre-training got (L2_H128: one per seed; others shared)
+    # how far the kit's own MLM pre-training got (one per seed where the preset says so)
     pretraining = nb_real.results('wr_main', 'pretrain', task=REAL_TASKS[0], sizes=REAL_SIZES, seeds=SEEDS)
     for _, r in pretraining.iterrows():
         print(f"pre-training {r['size']}: {r['train_tokens'] / 1e6:.1f}M word pieces in "
@@ -289,13 +289,15 @@ if real_students:
     display(pd.concat({**{f'{PRESET}: {t}': tb.round(1) for t, (tb, _) in tables.items()},
                        **{f'{REAL_PRESET}: {t}': tb.round(1) for t, (tb, _) in real_tables.items()}}))
     kit = pretraining.groupby('size').agg(pieces=('train_tokens', 'mean'), runs=('run_id', 'nunique'))
+    seeded = list(kit.index[kit['runs'] > 1])
     nb_real.save(*draw(real_tables, REAL_PRESET, SEEDS,
                        note='\na teacher per seed; PF/PD start: L3_H384 paraphrase-MiniLM-L3-v2,\n'
                             "other sizes the kit's MLM pre-training\n("
                             + ', '.join(f"{size} {r['pieces'] / 1e6:.0f}M" for size, r in kit.iterrows())
-                            + ' word pieces;\none per seed at '
-                            + (', '.join(kit.index[kit['runs'] > 1]) or 'no size')
-                            + ', else shared by the seeds)'))
+                            + ' word pieces;\n'
+                            + ('one per seed at each size' if len(seeded) == len(kit) else
+                               f"one per seed at {', '.join(seeded) or 'no size'}, else shared by the seeds")
+                            + ')'))
     real_ids = [rid for task in REAL_TASKS
                 for rid in list(real_students[task]['run_id']) + list(real_teachers[task]['run_id'])]
     nb_real.publish(dict(PRESET=REAL_PRESET, TASKS=REAL_TASKS, SIZES=REAL_SIZES, SEEDS=SEEDS), real_ids,
