@@ -185,7 +185,9 @@ def draw(tables, preset, seeds, note=''):
         ax.set_xlabel('student size (parameters)')
         ax.set_ylabel('test accuracy (%)')
         ax.set_title(f'{task}: basic / D / PF / PD ({preset}, {len(seeds)} seeds){note}')
-        ax.legend(ncol=3, fontsize=8)
+        low, high = ax.get_ylim()  # room above the teacher's line for a one-row legend
+        ax.set_ylim(low, high + 0.12 * (high - low))
+        ax.legend(ncol=5, fontsize=8, loc='upper center')
     out_table = pd.concat({task: table.assign(**{f'{p}_std': spread[p] for p in ORDER})
                            for task, (table, spread) in tables.items()}, names=['task', 'size'])
     return fig, out_table.reset_index()
@@ -371,7 +373,8 @@ def draw_budget(table, basic, seeds, depth):
     right.axhline(0, color='grey', linestyle='--')
     right.set_ylabel('PF - basic (points, paired 95% interval)')
     right.set_title('does the pre-training help? (each size\nagainst its own basic)')
-    pieces = sorted(set(table['pieces_M']) | set(depth['pieces_M'] if len(depth) else []))
+    # one tick a budget: pre-trainings of one budget differ by a few thousand pieces
+    pieces = sorted({round(v, 1) for v in list(table['pieces_M']) + list(depth['pieces_M'] if len(depth) else [])})
     for ax in (left, middle, right):  # ticks at the budgets, in millions
         ax.set_xscale('log')
         ax.set_xticks(pieces, [f'{v:.1f}M' for v in pieces])
@@ -401,7 +404,8 @@ if len(budget_students):
               f"{basic_scores.mean():.1f}: PF - basic {r['gain']:+.1f} [{r['gain_low']:+.1f}, "
               f"{r['gain_high']:+.1f}] {r['verdict']}")
     for _, r in depth.iterrows():
-        print(f"{r['size']}, {r['pieces_M']:.1f}M pieces: held-out MLM {r['mlm_accuracy']:.1f}%; "
+        print(f"{r['size']}, {r['pieces_M']:.1f}M pieces ({r['pretrainings']} pre-training(s)): held-out MLM "
+              f"{r['mlm_accuracy']:.1f}%; "
               f"PF {r['PF']:.1f}±{r['PF_std']:.1f}: PF - basic {r['gain']:+.1f} [{r['gain_low']:+.1f}, "
               f"{r['gain_high']:+.1f}] {r['verdict']}")
     nb_real.save(*draw_budget(budget, basic_scores, SEEDS, depth), fig_id=f'wr_f4_pretrain_budget_{REAL_PRESET}')
