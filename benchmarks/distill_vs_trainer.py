@@ -192,7 +192,7 @@ class EpochClock:
             self.starts.append(time.perf_counter())
             self.losses.append([])
         self.calls += 1
-        self.losses[-1].append(float(loss))
+        self.losses[-1].append(float(loss.detach()))
 
     def end_epoch(self, model):
         self.ends.append(time.perf_counter())
