@@ -46,6 +46,7 @@ import copy
 import json
 import platform
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -391,9 +392,7 @@ def summarize(files, within=2.0):
         fail(f'--summarize: the files differ beyond the seed in {keys}: {sorted(configs)}')
 
     def stat(values):
-        m = sum(values) / len(values)
-        sd = (sum((v - m) ** 2 for v in values) / (len(values) - 1)) ** 0.5 if len(values) > 1 else 0.0
-        return f'{m:.2f}±{sd:.2f}'
+        return f'{statistics.mean(values):.2f}±{statistics.stdev(values) if len(values) > 1 else 0.0:.2f}'
 
     table = {
         'minilab s/epoch': [r['methods'][0]['seconds_per_epoch'] for r in runs],
